@@ -1,0 +1,36 @@
+"""Small helpers every service uses to write a domain record."""
+
+from django.db import models
+
+
+def save_with_history(obj: models.Model, *, actor, reason: str = "", clean: bool = True, exclude=None) -> models.Model:
+    """Validate and save ``obj``, stamping who did it and why.
+
+    The history row written by django-simple-history picks up the actor and
+    reason from the instance, so every service records "who, when, what, why"
+    the same way. Call inside the service's transaction.
+    """
+    if hasattr(obj, "created_by_id") and obj._state.adding and obj.created_by_id is None:
+        obj.created_by = actor if getattr(actor, "is_authenticated", False) else None
+    if hasattr(obj, "updated_by_id"):
+        obj.updated_by = actor if getattr(actor, "is_authenticated", False) else None
+    if clean:
+        obj.full_clean(exclude=exclude)
+    obj._history_user = actor if getattr(actor, "is_authenticated", False) else None
+    if reason:
+        obj._change_reason = reason[:1000]
+    obj.save()
+    return obj
+
+
+def check_same_station(station_id: int, errors: dict, **related) -> None:
+    """Add a field error for every related object that belongs to another
+    station: a form or an API client must not be able to attach a record to
+    another station's community, grid or category by guessing its id."""
+    from django.utils.translation import gettext as _
+
+    for field, value in related.items():
+        items = value if isinstance(value, (list, tuple, set)) else [value]
+        for item in items:
+            if item is not None and getattr(item, "station_id", station_id) != station_id:
+                errors.setdefault(field, []).append(_("Choose one of this station's records."))

@@ -1,0 +1,12 @@
+from django.urls import include, path
+
+urlpatterns = [
+    path("", include("resourcelink.core.urls")),
+    path("accounts/", include("resourcelink.accounts.urls")),
+    path("categories/", include("resourcelink.taxonomy.urls")),
+    path("communities/", include("resourcelink.communities.urls")),
+    path("directory/", include("resourcelink.directory.urls")),
+    path("interop/", include("resourcelink.interop.urls")),
+    path("api/v1/", include("resourcelink.api.urls")),
+    path("i18n/", include("django.conf.urls.i18n")),
+]
