@@ -95,6 +95,7 @@ INSTALLED_APPS = [
     "django_htmx",
     "leaflet",
     "simple_history",
+    "ninja",
     "resourcelink.core",
     "resourcelink.accounts",
     "resourcelink.taxonomy",
