@@ -14,6 +14,7 @@ class FieldChange:
     label: str
     old: str
     new: str
+    many: bool = False  # a many-to-many field, written in its own history row
 
 
 @dataclass
@@ -32,6 +33,11 @@ def _display(model, field_name: str, value) -> str:
         model_field = model._meta.get_field(field_name)
     except Exception:
         return str(value)
+    if model_field.many_to_one:
+        related = model_field.related_model._default_manager.filter(pk=value).first()
+        return str(related) if related is not None else str(value)
+    if isinstance(value, bool):
+        return str(_("yes") if value else _("no"))
     if getattr(model_field, "choices", None):
         return str(dict(model_field.flatchoices).get(value, value))
     if isinstance(value, list):  # m2m snapshot: list of dicts of through rows
@@ -57,7 +63,8 @@ def history_for(obj, *, limit: int = 50) -> list[HistoryEntry]:
                     continue
                 label = _label(model, change.field)
                 changes.append(FieldChange(change.field, label, _m2m_or(model, change.field, change.old),
-                                           _m2m_or(model, change.field, change.new)))
+                                           _m2m_or(model, change.field, change.new),
+                                           many=isinstance(change.new, list) or isinstance(change.old, list)))
             if not changes and not record.history_change_reason:
                 continue
         user = record.history_user
@@ -80,10 +87,11 @@ def _merge_bursts(entries: list[HistoryEntry], seconds: int = 5) -> list[History
     for entry in entries:  # newest first
         last = merged[-1] if merged else None
         burst = last is not None and last.who == entry.who and (last.when - entry.when).total_seconds() <= seconds
-        if burst and entry.action == str(ACTIONS["+"]) and last.action == str(ACTIONS["~"]):
+        only_many = last is not None and all(c.many for c in last.changes)
+        if burst and only_many and entry.action == str(ACTIONS["+"]) and last.action == str(ACTIONS["~"]):
             merged[-1] = entry  # the values set right after creation are part of it
             continue
-        if burst and entry.action == str(ACTIONS["~"]):
+        if burst and entry.action == str(ACTIONS["~"]) and (only_many or all(c.many for c in entry.changes)):
             by_field = {c.field: c for c in last.changes}
             for change in entry.changes:
                 if change.field in by_field:
