@@ -1,11 +1,12 @@
 from django import forms
+from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 
 from resourcelink.communities.models import Community, Grid
 from resourcelink.taxonomy.models import Category
 from resourcelink.taxonomy.selectors import category_choices
 
-from .models import ResourceKind, ResourceStatus
+from .models import Contact, Location, Organization, Resource, ResourceKind, ResourceStatus, Service
 from .selectors import ResourceFilter
 
 YES_NO = [("", _("Either")), ("1", _("Yes")), ("0", _("No"))]
@@ -97,3 +98,215 @@ def resource_filter_from_request(request, station) -> tuple[ResourceFilterForm, 
     if not request.GET:
         form = ResourceFilterForm({}, station=station)
     return form, (form.to_filter() if form.is_valid() else None)
+
+
+# --- Editing forms ----------------------------------------------------------
+#
+# These forms only parse and present input: the services in services.py do
+# the permission checks, cross-station checks and saving. Choices are limited
+# to the station's own records so that a select box never lists another
+# station's rows (the services check again, for the API and imports).
+
+DATE_INPUT = forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d")
+
+
+def latitude_field():
+    return forms.FloatField(label=_("latitude"), required=False, min_value=-90, max_value=90,
+                            widget=forms.NumberInput(attrs={"step": "any", "inputmode": "decimal"}))
+
+
+def longitude_field():
+    return forms.FloatField(label=_("longitude"), required=False, min_value=-180, max_value=180,
+                            widget=forms.NumberInput(attrs={"step": "any", "inputmode": "decimal"}))
+
+
+def _category_field_choices(station, keep=()) -> list[tuple[int, str]]:
+    """The station's live categories, plus retired ones a record already has
+    (so that editing it does not drop them silently)."""
+    choices = list(category_choices(station))
+    live = {pk for pk, _label in choices}
+    for category in keep:
+        if category.pk not in live:
+            choices.append((category.pk, "%s (%s)" % (category.name, _("retired"))))
+    return choices
+
+
+def _categories_from_ids(station, ids) -> list[Category]:
+    ids = [int(i) for i in ids or []]
+    found = {c.pk: c for c in Category.objects.filter(station=station, pk__in=ids)}
+    return [found[i] for i in ids if i in found]
+
+
+def _live_or_current(queryset, current):
+    """Non-archived rows, plus the one currently chosen even if archived."""
+    q = Q(archived_on__isnull=True)
+    if current is not None:
+        q |= Q(pk=current.pk)
+    return queryset.filter(q)
+
+
+class ResourceForm(forms.ModelForm):
+    """Add or edit a resource. ``station`` limits every choice to that
+    station; ``edit`` adds the reason field."""
+
+    categories = forms.TypedMultipleChoiceField(label=_("Categories"), required=False, coerce=int)
+    latitude = latitude_field()
+    longitude = longitude_field()
+    reason = forms.CharField(
+        label=_("Reason for the change"), required=False, max_length=1000,
+        help_text=_("Kept in the history, e.g. “phone number changed”."),
+    )
+
+    class Meta:
+        model = Resource
+        fields = [
+            "name", "kind", "categories", "description", "is_formal", "is_internal", "community", "grid",
+            "address", "latitude", "longitude", "contact_name", "contact_phone", "quantity", "unit",
+            "availability", "eligibility", "source", "source_date", "last_verified_on", "status", "tags",
+            "organization", "service",
+        ]
+        widgets = {
+            "description": forms.Textarea(attrs={"rows": 3}),
+            "eligibility": forms.Textarea(attrs={"rows": 2}),
+            "source_date": DATE_INPUT,
+            "last_verified_on": DATE_INPUT,
+            "contact_phone": forms.TextInput(attrs={"type": "tel", "autocomplete": "off"}),
+        }
+
+    def __init__(self, *args, station, edit: bool = False, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.station = station
+        instance = self.instance if self.instance.pk else None
+        current = list(instance.categories.all()) if instance else []
+        self.fields["categories"].choices = _category_field_choices(station, keep=current)
+        self.fields["categories"].widget.attrs["size"] = 8
+        if instance and not self.is_bound:
+            self.initial["categories"] = [c.pk for c in current]
+        self.fields["community"].queryset = _live_or_current(
+            Community.objects.filter(station=station), instance.community if instance else None)
+        self.fields["grid"].queryset = _live_or_current(
+            Grid.objects.filter(station=station).select_related("community"), instance.grid if instance else None)
+        self.fields["organization"].queryset = _live_or_current(
+            Organization.objects.filter(station=station), instance.organization if instance else None)
+        self.fields["service"].queryset = _live_or_current(
+            Service.objects.filter(station=station), instance.service if instance else None)
+        if not edit:
+            del self.fields["reason"]
+
+    def clean_categories(self):
+        return _categories_from_ids(self.station, self.cleaned_data.get("categories"))
+
+    def service_fields(self) -> dict:
+        """The cleaned values the resource services take as fields."""
+        skip = {"categories", "reason"}
+        return {k: v for k, v in self.cleaned_data.items() if k not in skip and k in self._meta.fields}
+
+
+class ResourceStatusForm(forms.Form):
+    status = forms.ChoiceField(label=_("New status"), choices=ResourceStatus.choices)
+    reason = forms.CharField(label=_("Reason"), required=False, max_length=1000)
+
+
+class OrganizationForm(forms.ModelForm):
+    website = forms.URLField(label=_("website"), required=False, max_length=200, assume_scheme="https")
+    reason = forms.CharField(label=_("Reason for the change"), required=False, max_length=1000)
+
+    class Meta:
+        model = Organization
+        fields = ["name", "alternate_name", "description", "email", "website", "legal_status", "is_formal",
+                  "is_internal"]
+        widgets = {"description": forms.Textarea(attrs={"rows": 3})}
+
+    def __init__(self, *args, station, edit: bool = False, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.station = station
+        if not edit:
+            del self.fields["reason"]
+
+    def service_fields(self) -> dict:
+        return {k: v for k, v in self.cleaned_data.items() if k in self._meta.fields}
+
+
+class ServiceForm(forms.ModelForm):
+    categories = forms.TypedMultipleChoiceField(label=_("Categories"), required=False, coerce=int)
+    reason = forms.CharField(label=_("Reason for the change"), required=False, max_length=1000)
+
+    class Meta:
+        model = Service
+        fields = ["name", "description", "status", "categories", "eligibility_description", "capacity",
+                  "capacity_unit", "schedule", "locations"]
+        widgets = {"description": forms.Textarea(attrs={"rows": 3}),
+                   "eligibility_description": forms.Textarea(attrs={"rows": 2})}
+
+    def __init__(self, *args, station, organization: Organization, edit: bool = False, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.station = station
+        instance = self.instance if self.instance.pk else None
+        current = list(instance.categories.all()) if instance else []
+        self.fields["categories"].choices = _category_field_choices(station, keep=current)
+        if instance and not self.is_bound:
+            self.initial["categories"] = [c.pk for c in current]
+        self.fields["locations"].queryset = Location.objects.filter(
+            station=station, organization=organization, archived_on__isnull=True)
+        self.fields["locations"].required = False
+        if not edit:
+            del self.fields["reason"]
+
+    def clean_categories(self):
+        return _categories_from_ids(self.station, self.cleaned_data.get("categories"))
+
+    def service_fields(self) -> dict:
+        skip = {"categories", "locations", "reason"}
+        return {k: v for k, v in self.cleaned_data.items() if k not in skip and k in self._meta.fields}
+
+
+class LocationForm(forms.ModelForm):
+    latitude = latitude_field()
+    longitude = longitude_field()
+    reason = forms.CharField(label=_("Reason for the change"), required=False, max_length=1000)
+
+    class Meta:
+        model = Location
+        fields = ["name", "description", "address", "latitude", "longitude"]
+        widgets = {"description": forms.Textarea(attrs={"rows": 3})}
+
+    def __init__(self, *args, station, organization: Organization, edit: bool = False, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.station = station
+        if not edit:
+            del self.fields["reason"]
+
+    def clean(self):
+        data = super().clean()
+        if (data.get("latitude") is None) != (data.get("longitude") is None):
+            self.add_error("longitude" if data.get("longitude") is None else "latitude",
+                           _("Give both latitude and longitude, or neither."))
+        return data
+
+    def service_fields(self) -> dict:
+        return {k: v for k, v in self.cleaned_data.items() if k in self._meta.fields}
+
+
+class ContactForm(forms.ModelForm):
+    reason = forms.CharField(label=_("Reason for the change"), required=False, max_length=1000)
+
+    class Meta:
+        model = Contact
+        fields = ["name", "title", "department", "email", "phone", "service"]
+        widgets = {"phone": forms.TextInput(attrs={"type": "tel", "autocomplete": "off"})}
+
+    def __init__(self, *args, station, organization: Organization, edit: bool = False, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.station = station
+        current = self.instance.service if self.instance.pk else None
+        self.fields["service"].queryset = _live_or_current(
+            Service.objects.filter(station=station, organization=organization), current)
+        if not edit:
+            del self.fields["reason"]
+
+    def service_fields(self) -> dict:
+        return {k: v for k, v in self.cleaned_data.items() if k in self._meta.fields}
+
+
+class OrganizationSearchForm(forms.Form):
+    q = forms.CharField(label=_("Search by name"), required=False, max_length=200)
