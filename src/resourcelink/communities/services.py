@@ -154,8 +154,12 @@ def observation_promote(*, actor, observation: Observation, **overrides):
     from resourcelink.directory.services import resource_create
 
     require_role(actor, observation.station_id, EDITORS)
-    observation = Observation.objects.select_for_update().select_related("walk", "category", "grid").get(
-        pk=observation.pk
+    # Lock only the observation row: PostgreSQL refuses FOR UPDATE on the
+    # nullable side of the outer joins to category and grid.
+    observation = (
+        Observation.objects.select_for_update(of=("self",))
+        .select_related("walk", "category", "grid")
+        .get(pk=observation.pk)
     )
     if observation.resource_id:
         raise ValidationError(_("This observation is already a resource."))
