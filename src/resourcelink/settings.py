@@ -211,6 +211,8 @@ USE_TZ = True
 # --- Files ------------------------------------------------------------------
 STATIC_URL = "static/"
 STATIC_ROOT = VAR_DIR / "static"
+STATIC_ROOT.mkdir(exist_ok=True)  # WhiteNoise warns on every start when it is missing
+STATICFILES_DIRS = [BASE_DIR / "static"]
 # Photos are residents' surroundings: they are served through a view that
 # checks station membership, never from a public directory.
 MEDIA_ROOT = Path(env_str("RL_MEDIA_ROOT", str(VAR_DIR / "media")))

@@ -108,7 +108,8 @@ class Observation(StationOwned, Archivable):
     location_source = models.CharField(
         _("location from"), max_length=10, choices=LocationSource.choices, default=LocationSource.ADDRESS
     )
-    photo = models.ImageField(_("photo"), upload_to="observations/%Y/%m/", null=True, blank=True)
+    photo = models.ImageField(_("photo"), upload_to="observations/%Y/%m/", null=True, blank=True,
+                              db_index=True)
     observed_at = models.DateTimeField(_("observed at"), default=timezone.now)
     resource = models.OneToOneField(
         "directory.Resource", verbose_name=_("resource"), null=True, blank=True, on_delete=models.PROTECT,

@@ -97,7 +97,7 @@ def walk_update(*, actor, walk: Walk, walkers=None, reason: str = "", **fields) 
     return walk
 
 
-def _validate_observation(obs: Observation) -> None:
+def _validate_observation(obs: Observation, *, kept_category_id: int | None = None) -> None:
     errors: dict = {}
     check_same_station(obs.station_id, errors, category=obs.category, grid=obs.grid)
     if obs.grid_id and obs.grid.community_id != obs.walk.community_id:
@@ -110,7 +110,8 @@ def _validate_observation(obs: Observation) -> None:
         )
     if obs.latitude is None:
         obs.location_source = LocationSource.ADDRESS
-    if obs.category_id and obs.category.is_retired:
+    # A retired category an observation already had may stay; it may not be chosen anew.
+    if obs.category_id and obs.category.is_retired and obs.category_id != kept_category_id:
         errors.setdefault("category", []).append(_("This category is retired."))
     _raise_if(errors)
 
@@ -126,9 +127,10 @@ def observation_create(*, actor, walk: Walk, **fields) -> Observation:
 @transaction.atomic
 def observation_update(*, actor, observation: Observation, reason: str = "", **fields) -> Observation:
     require_role(actor, observation.station_id, EDITORS)
+    kept_category_id = Observation.objects.filter(pk=observation.pk).values_list("category_id", flat=True).first()
     for name, value in fields.items():
         setattr(observation, name, value)
-    _validate_observation(observation)
+    _validate_observation(observation, kept_category_id=kept_category_id)
     return save_with_history(observation, actor=actor, reason=reason)
 
 

@@ -9,7 +9,7 @@ from resourcelink.directory.selectors import dashboard_summary
 
 @login_required
 def home(request):
-    if request.station is None:
+    if not request.station:  # a lazy object: test its truth, not identity
         return render(request, "core/no_station.html", status=403)
     return render(request, "core/home.html", {"summary": dashboard_summary(station=request.station)})
 

@@ -1,6 +1,7 @@
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
+from .models import Category
 from .selectors import categories_for_station
 
 
@@ -12,9 +13,9 @@ class ParentField(forms.ModelChoiceField):
 class CategoryCreateForm(forms.Form):
     parent = ParentField(label=_("Parent category"), queryset=None, required=False,
                          empty_label=_("None: a top-level category"))
-    code = forms.SlugField(
-        label=_("Code"), max_length=64,
-        help_text=_("Lower-case letters, digits and hyphens, e.g. “care-haircut”. "
+    code = Category._meta.get_field("code").formfield(
+        label=_("Code"),
+        help_text=_("Lower-case letters, digits, dots, hyphens and underscores, e.g. “care.haircut”. "
                     "Imports and exports use it, so it cannot be changed later."),
     )
     name_zh_hans = forms.CharField(label=_("Name (Chinese)"), max_length=100)

@@ -1,3 +1,4 @@
+from django.core.validators import RegexValidator
 from django.db import models
 from django.utils import translation
 from django.utils.translation import gettext_lazy as _
@@ -17,7 +18,12 @@ class Category(StationOwned):
     never deleted: old records keep pointing at them.
     """
 
-    code = models.SlugField(_("code"), max_length=64, allow_unicode=False)
+    code = models.CharField(
+        _("code"), max_length=64,
+        validators=[RegexValidator(r"^[a-z0-9][a-z0-9._-]*$", _(
+            "Use lower-case letters, digits, dots, hyphens and underscores, e.g. food.rice."))],
+        help_text=_("A stable identifier used by imports, exports and the API; it cannot be changed later."),
+    )
     parent = models.ForeignKey(
         "self", verbose_name=_("parent"), null=True, blank=True, on_delete=models.PROTECT, related_name="children"
     )
