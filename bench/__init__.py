@@ -1,0 +1,14 @@
+"""ResourceLink benchmark: ``make bench`` (``python -m bench``).
+
+Generates a synthetic district (100 communities, 50,000 resources by
+default) on SQLite and on PostgreSQL, then measures, in-process with Django's
+test client (server time, no network), the p50/p95 latency and SQL query
+count of the resource list page, a combined text + category + distance
+search, the map data endpoint and the API list, and the time to import a
+10,000-row XLSX file. It prints one table, says whether each target is met
+and writes the figures to bench/results/latest.json.
+
+A benchmark measures and reports; it does not assert. Django settings are per
+process, so the parent process runs one child per database (and one more per
+database for the import, on a throw-away database).
+"""

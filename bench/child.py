@@ -1,0 +1,226 @@
+"""One database, one process: migrate, find or generate the district,
+measure every operation, write the figures as JSON."""
+
+import json
+import os
+import platform
+import statistics
+import sys
+import time
+from contextlib import nullcontext
+
+
+def log_to_stderr(db: str):
+    def log(message: str) -> None:
+        print(f"[{db}] {message}", file=sys.stderr, flush=True)
+
+    return log
+
+
+def setup_django() -> None:
+    os.environ.setdefault("DJANGO_SETTINGS_MODULE", "resourcelink.settings")
+    os.environ.setdefault("RL_ENV", "test")
+    import django
+
+    django.setup()
+    from django.core.management import call_command
+
+    call_command("migrate", interactive=False, verbosity=0)
+
+
+def percentile(values: list[float], p: float) -> float:
+    """Linear interpolation between closest ranks (numpy's default)."""
+    ordered = sorted(values)
+    if len(ordered) == 1:
+        return ordered[0]
+    k = (len(ordered) - 1) * p / 100
+    low = int(k)
+    high = min(low + 1, len(ordered) - 1)
+    return ordered[low] + (ordered[high] - ordered[low]) * (k - low)
+
+
+def database_info() -> dict:
+    from django.db import connection
+
+    with connection.cursor() as cursor:
+        if connection.vendor == "sqlite":
+            cursor.execute("select sqlite_version()")
+            version = "SQLite " + cursor.fetchone()[0]
+        else:
+            cursor.execute("show server_version")
+            version = "PostgreSQL " + cursor.fetchone()[0]
+    return {"vendor": connection.vendor, "version": version}
+
+
+def explain(sql: str) -> str:
+    """The plan of one captured query (with its parameters already in it)."""
+    from django.db import connection
+
+    prefix = "EXPLAIN QUERY PLAN " if connection.vendor == "sqlite" else "EXPLAIN (ANALYZE, BUFFERS) "
+    try:
+        with connection.cursor() as cursor:
+            cursor.execute(prefix + sql)
+            rows = cursor.fetchall()
+    except Exception as exc:  # a plan is a nice-to-have, never a failure
+        return f"(no plan: {exc})"
+    if connection.vendor == "sqlite":
+        return "\n".join(f"{r[0]:>3} {r[1]:>3} {r[-1]}" for r in rows)
+    return "\n".join(r[0] for r in rows)
+
+
+def _get(client, op, params: dict, headers: dict):
+    return client.get(op.url, params, headers=headers)
+
+
+def _rows_shown(op, response) -> int | None:
+    if op.key == "map":
+        return response.json().get("shown")
+    if op.api:
+        return len(response.json().get("results", []))
+    return None
+
+
+def measure_operation(op, client, headers: dict, *, warmup: int, station) -> dict:
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext, override_settings
+
+    from resourcelink.directory.forms import ResourceFilterForm
+    from resourcelink.directory.selectors import resources_search
+
+    for params in op.requests[:warmup]:
+        _get(client, op, params, headers)
+    times, statuses = [], {}
+    for params in op.requests[warmup:]:
+        started = time.perf_counter()
+        response = _get(client, op, params, headers)
+        times.append((time.perf_counter() - started) * 1000)
+        statuses[response.status_code] = statuses.get(response.status_code, 0) + 1
+
+    form = ResourceFilterForm({k: str(v) for k, v in op.count_request.items()}, station=station)
+    matches = resources_search(station=station, filters=form.to_filter()).count() if form.is_valid() else None
+    by_size = {}
+    for size in (20, 100):
+        if op.size_by == "page_size":
+            params, context = {**op.count_request, "page_size": size}, nullcontext()
+        else:
+            params, context = op.count_request, override_settings(**{op.size_by: size})
+        with context, CaptureQueriesContext(connection) as captured:
+            response = _get(client, op, params, headers)
+        by_size[size] = {
+            "queries": len(captured), "status": response.status_code, "rows": _rows_shown(op, response),
+        }
+        if size == 100:
+            slowest = sorted(captured.captured_queries, key=lambda q: float(q["time"]), reverse=True)[:3]
+
+    # Where the time goes in a typical request: its slowest queries and the
+    # plan of the slowest one.
+    with CaptureQueriesContext(connection) as captured:
+        started = time.perf_counter()
+        _get(client, op, op.requests[warmup], headers)
+        typical_ms = (time.perf_counter() - started) * 1000
+    typical = sorted(captured.captured_queries, key=lambda q: float(q["time"]), reverse=True)
+    return {
+        "label": op.label,
+        "requests": len(times),
+        "statuses": {str(k): v for k, v in statuses.items()},
+        "p50_ms": round(percentile(times, 50), 1),
+        "p95_ms": round(percentile(times, 95), 1),
+        "max_ms": round(max(times), 1),
+        "mean_ms": round(statistics.fmean(times), 1),
+        "queries": {str(k): v for k, v in by_size.items()},
+        "count_request": op.count_request,
+        "count_request_matches": matches,
+        "size_by": op.size_by,
+        "typical_request": op.requests[warmup],
+        "typical_ms": round(typical_ms, 1),
+        "typical_queries": [
+            {"ms": round(float(q["time"]) * 1000, 1), "sql": q["sql"][:1500]} for q in typical[:3]
+        ],
+        "typical_plan": explain(typical[0]["sql"]) if typical else "",
+        "slowest_at_100": [{"ms": round(float(q["time"]) * 1000, 1), "sql": q["sql"][:300]} for q in slowest],
+    }
+
+
+def run_measure(args) -> dict:
+    log = log_to_stderr(args.db)
+    setup_django()
+    from django.test import Client
+
+    from resourcelink.accounts.services import api_token_create
+
+    from . import workload
+    from .district import bench_user, ensure_district
+
+    district = ensure_district(
+        communities=args.communities, resources=args.resources, seed=args.seed, regenerate=args.regenerate, log=log,
+    )
+    station = district.pop("station")
+    user = bench_user(station)
+    browser = Client()
+    browser.force_login(user)
+    _token, key = api_token_create(user=user, name="bench")
+    api = Client()
+    operations = workload.build(station, requests=args.requests, warmup=args.warmup, seed=args.seed)
+    if args.profile:
+        return profile(args, operations, browser, api, key, station)
+    load_before = os.getloadavg()
+    results = {}
+    for op in operations:
+        log(f"measuring {op.label}: {args.warmup} warm-up + {args.requests} requests")
+        client, headers = (api, {"Authorization": f"Bearer {key}"}) if op.api else (browser, {})
+        results[op.key] = measure_operation(op, client, headers, warmup=args.warmup, station=station)
+        r = results[op.key]
+        log(f"  p50 {r['p50_ms']} ms, p95 {r['p95_ms']} ms, queries {r['queries']['20']['queries']}"
+            f"/{r['queries']['100']['queries']} at 20/100, statuses {r['statuses']}")
+    return {
+        "db": args.db,
+        "database": database_info(),
+        "district": {"station": station.slug, "communities": args.communities, "resources": args.resources,
+                     **district},
+        "operations": results,
+        "python": platform.python_version(),
+        "cpus": os.cpu_count(),
+        # Other work on the machine inflates latencies: say how busy it was.
+        "load_average": {"before": [round(x, 2) for x in load_before],
+                         "after": [round(x, 2) for x in os.getloadavg()]},
+    }
+
+
+def profile(args, operations, browser, api, key, station) -> dict:
+    """cProfile of ``args.requests`` requests of one operation, printed."""
+    import cProfile
+    import pstats
+
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    op = next(o for o in operations if o.key == args.profile)
+    client, headers = (api, {"Authorization": f"Bearer {key}"}) if op.api else (browser, {})
+    for params in op.requests[: args.warmup]:
+        _get(client, op, params, headers)
+    profiler = cProfile.Profile()
+    with CaptureQueriesContext(connection) as captured:
+        profiler.enable()
+        for params in op.requests[args.warmup :]:
+            _get(client, op, params, headers)
+        profiler.disable()
+    sql_ms = sum(float(q["time"]) for q in captured.captured_queries) * 1000
+    print(f"\n{op.label}: {len(op.requests) - args.warmup} requests, {len(captured)} queries, "
+          f"{sql_ms:.0f} ms in SQL", file=sys.stderr)
+    stats = pstats.Stats(profiler, stream=sys.stderr)
+    stats.sort_stats("cumulative").print_stats(30)
+    stats.sort_stats("tottime").print_stats(25)
+    return {"profiled": op.key}
+
+
+def main(args) -> int:
+    if args.child == "measure":
+        result = run_measure(args)
+    else:
+        from .importing import run_import
+
+        setup_django()
+        result = run_import(args, log_to_stderr(args.db))
+    with open(args.json_out, "w", encoding="utf-8") as out:
+        json.dump(result, out, ensure_ascii=False, indent=2, default=str)
+    return 0

@@ -1,0 +1,118 @@
+"""``python -m bench``: run one child process per database, then print the
+table and write bench/results/latest.json."""
+
+import argparse
+import json
+import os
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+from . import databases, report
+
+
+def parser() -> argparse.ArgumentParser:
+    p = argparse.ArgumentParser(
+        prog="python -m bench",
+        description="Measure ResourceLink on a synthetic district, on SQLite and PostgreSQL.",
+    )
+    p.add_argument("--db", choices=["sqlite", "postgres", "all"], default="all")
+    p.add_argument("--communities", type=int, default=100)
+    p.add_argument("--resources", type=int, default=50_000)
+    p.add_argument("--requests", type=int, default=60, help="measured requests per operation (default 60)")
+    p.add_argument("--warmup", type=int, default=5, help="warm-up requests per operation (default 5)")
+    p.add_argument("--seed", type=int, default=20240601)
+    p.add_argument("--regenerate", action="store_true", help="generate the district again even if it is there")
+    p.add_argument("--skip-import", action="store_true", help="do not measure the XLSX import")
+    p.add_argument("--explain", action="store_true", help="also print each operation's slowest query and plan")
+    p.add_argument("--profile", choices=["list", "search", "map", "api"],
+                   help="instead of measuring, print a cProfile of one operation's requests")
+    # Internal: the parent starts children with these.
+    p.add_argument("--child", choices=["measure", "import"], help=argparse.SUPPRESS)
+    p.add_argument("--json-out", help=argparse.SUPPRESS)
+    return p
+
+
+def _child(args, db: str, purpose: str) -> dict | None:
+    with tempfile.NamedTemporaryFile(suffix=".json", delete=False) as tmp:
+        out = Path(tmp.name)
+    argv = [
+        sys.executable, "-m", "bench", "--child", purpose, "--db", db, "--json-out", str(out),
+        "--communities", str(args.communities), "--resources", str(args.resources),
+        "--requests", str(args.requests), "--warmup", str(args.warmup), "--seed", str(args.seed),
+    ]
+    if args.regenerate and purpose == "measure":
+        argv.append("--regenerate")
+    if args.profile:
+        argv += ["--profile", args.profile]
+    env = {**os.environ, "DATABASE_URL": databases.database_url(db, purpose)}
+    env.setdefault("RL_ENV", "test")
+    done = subprocess.run(argv, env=env, cwd=databases.REPO, check=False)
+    try:
+        if done.returncode != 0:
+            print(f"[{db}] the {purpose} run failed (exit {done.returncode}); see above.", file=sys.stderr)
+            return None
+        return json.loads(out.read_text(encoding="utf-8"))
+    finally:
+        out.unlink(missing_ok=True)
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = parser().parse_args(argv)
+    if args.child:
+        from .child import main as child_main
+
+        return child_main(args)
+
+    wanted = ["sqlite", "postgres"] if args.db == "all" else [args.db]
+    measured, imported, skipped = {}, {}, {}
+    started = time.perf_counter()
+    for db in wanted:
+        if db == "postgres":
+            problem = databases.postgres_problem()
+            if problem:
+                print(f"[postgres] skipped: {problem}", file=sys.stderr)
+                skipped[db] = problem
+                continue
+        databases.prepare(db, "measure", fresh=args.regenerate)
+        result = _child(args, db, "measure")
+        if result is None:
+            skipped[db] = "the run failed"
+            continue
+        if args.profile:
+            continue
+        measured[db] = result
+        if not args.skip_import:
+            databases.prepare(db, "import", fresh=True)
+            result = _child(args, db, "import")
+            if result is not None:
+                imported[db] = result
+
+    if args.profile:
+        return 0
+    targets = report.judge(measured, imported)
+    print()
+    print(report.table(measured, imported, skipped))
+    print()
+    print(report.context(measured, args))
+    if args.explain:
+        for db, result in measured.items():
+            for key, op in result["operations"].items():
+                print(f"\n== {db} · {op['label']} · typical request {op['typical_request']} "
+                      f"({op['typical_ms']} ms)")
+                for q in op["typical_queries"]:
+                    print(f"  {q['ms']:>7.1f} ms  {q['sql'][:400]}")
+                print("  plan of the slowest:")
+                print("    " + op["typical_plan"].replace("\n", "\n    "))
+    databases.RESULTS.mkdir(parents=True, exist_ok=True)
+    latest = databases.RESULTS / "latest.json"
+    latest.write_text(json.dumps({
+        "when": time.strftime("%Y-%m-%dT%H:%M:%S%z"), "argv": sys.argv[1:], "targets": targets,
+        "measured": measured, "imported": imported, "skipped": skipped,
+        "seconds": round(time.perf_counter() - started, 1),
+    }, ensure_ascii=False, indent=2, default=str), encoding="utf-8")
+    print(f"\nFigures written to {latest.relative_to(databases.REPO)} "
+          f"({time.perf_counter() - started:.0f} s in all).")
+    return 0

@@ -1,0 +1,92 @@
+"""The printed table and the targets it is judged against."""
+
+P95_TARGET_MS = 150.0
+IMPORT_TARGET_S = 15.0
+OPERATIONS = ["list", "search", "map", "api"]
+
+
+def judge(measured: dict, imported: dict) -> dict:
+    """Add ``met`` verdicts to the results (in place) and return them."""
+    for result in measured.values():
+        for op in result.get("operations", {}).values():
+            q20, q100 = op["queries"]["20"]["queries"], op["queries"]["100"]["queries"]
+            ok_status = set(op["statuses"]) == {"200"}
+            op["met"] = {
+                "p95": op["p95_ms"] <= P95_TARGET_MS,
+                "queries_flat": q100 <= q20,
+                "all_200": ok_status,
+            }
+    for result in imported.values():
+        first = result.get("runs", {}).get("first")
+        if first:
+            result["met"] = first["seconds"] <= IMPORT_TARGET_S and first["errors"] == 0
+    return {"p95_target_ms": P95_TARGET_MS, "import_target_s": IMPORT_TARGET_S}
+
+
+def _yes(flag: bool) -> str:
+    return "yes" if flag else "NO"
+
+
+def table(measured: dict, imported: dict, skipped: dict) -> str:
+    lines = []
+    header = f"{'database':<10} {'operation':<46} {'p50 ms':>7} {'p95 ms':>7} {'q@20':>5} {'q@100':>6}  " \
+             f"{'target':<28} {'met?':<4}"
+    lines.append(header)
+    lines.append("-" * len(header))
+    for db, result in measured.items():
+        for key in OPERATIONS:
+            op = result["operations"].get(key)
+            if op is None:
+                continue
+            q20, q100 = op["queries"]["20"]["queries"], op["queries"]["100"]["queries"]
+            met = op["met"]
+            verdict = _yes(met["p95"] and met["queries_flat"] and met["all_200"])
+            notes = []
+            if not met["p95"]:
+                notes.append("p95")
+            if not met["queries_flat"]:
+                notes.append("queries grow")
+            if not met["all_200"]:
+                notes.append("statuses " + ",".join(f"{k}×{v}" for k, v in op["statuses"].items()))
+            lines.append(
+                f"{db:<10} {op['label']:<46} {op['p50_ms']:>7.1f} {op['p95_ms']:>7.1f} {q20:>5} {q100:>6}  "
+                f"{'p95 ≤ %d ms, q@100 ≤ q@20' % P95_TARGET_MS:<28} {verdict}"
+                + (f" ({'; '.join(notes)})" if notes else "")
+            )
+    for db, why in skipped.items():
+        lines.append(f"{db:<10} skipped: {why}")
+    if imported:
+        lines.append("")
+        header = f"{'database':<10} {'import of a 10,000-row XLSX file':<46} {'seconds':>8} {'again':>7}  " \
+                 f"{'target':<12} {'met?':<4}"
+        lines.append(header)
+        lines.append("-" * len(header))
+        for db, result in imported.items():
+            first, again = result["runs"]["first"], result["runs"]["again"]
+            what = f"created {first['created']}, errors {first['errors']}; again: unchanged {again['unchanged']}"
+            lines.append(
+                f"{db:<10} {what:<46} {first['seconds']:>8.2f} {again['seconds']:>7.2f}  "
+                f"{'≤ %d s' % IMPORT_TARGET_S:<12} {_yes(result['met'])}"
+            )
+    return "\n".join(lines)
+
+
+def context(measured: dict, args) -> str:
+    """What the figures are: how many requests, which sizes, which data."""
+    any_result = next(iter(measured.values()), None)
+    lines = [
+        f"{args.requests} requests per operation after {args.warmup} warm-up requests, in-process "
+        f"(django.test.Client, server time, no network); latency at the default page size "
+        f"(list: RL_PAGE_SIZE, API: its default page_size, map: up to RL_MAP_MAX_POINTS points).",
+        "q@20 / q@100: SQL queries of one request at page size 20 and 100 (map: RL_MAP_MAX_POINTS 20 and 100; "
+        "search: a broad variant of the search with more than 100 matches).",
+    ]
+    if any_result:
+        d = any_result["district"]
+        lines.append(f"District: {d['communities']} communities, {d['resources']} resources, "
+                     f"{any_result['cpus']} CPUs, Python {any_result['python']}.")
+    for db, result in measured.items():
+        load = result.get("load_average", {})
+        lines.append(f"{db}: {result['database']['version']}; 1-minute load average "
+                     f"{load.get('before', ['?'])[0]} before, {load.get('after', ['?'])[0]} after measuring")
+    return "\n".join(lines)
