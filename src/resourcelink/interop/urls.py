@@ -3,4 +3,8 @@ from django.urls import path
 from . import views
 
 app_name = "interop"
-urlpatterns: list = []
+urlpatterns = [
+    path("resources/import/", views.resource_import, name="resource_import"),
+    path("resources/template/", views.resource_template, name="resource_template"),
+    path("resources/export/", views.resource_export, name="resource_export"),
+]
