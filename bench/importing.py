@@ -40,8 +40,12 @@ def build_xlsx(station, rows: int, seed: int) -> bytes:
     leaves = list(Category.objects.filter(station=station, parent__isnull=False).order_by("path")
                   .values_list("code", flat=True))
     columns = [c for c in COLUMNS if c.key != "uuid"]
-    workbook = Workbook(write_only=True)
-    sheet = workbook.create_sheet("resources")
+    # A normal (not write-only) workbook, saved as Excel and WPS save theirs:
+    # shared strings and a <dimension> element. (A file without <dimension>
+    # costs openpyxl's reader one more pass over the whole sheet.)
+    workbook = Workbook()
+    sheet = workbook.active
+    sheet.title = "resources"
     sheet.append([c.en for c in columns])
     for i in range(rows):
         community = rng.choice(communities)
