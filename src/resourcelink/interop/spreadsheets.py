@@ -89,34 +89,57 @@ def read_table(data: bytes, filename: str = "") -> Table:
 
 
 def read_xlsx(data: bytes) -> Table:
-    from openpyxl import load_workbook
-
     try:
-        workbook = load_workbook(io.BytesIO(data), read_only=True, data_only=True)
+        opened = _open_first_sheet(data)
+    except SpreadsheetError:
+        raise
     except Exception as exc:  # openpyxl raises many kinds (BadZipFile, KeyError...) on a damaged file
         raise SpreadsheetError(
             _("This file is not a readable Excel workbook (.xlsx); it may be damaged. (%(detail)s)")
             % {"detail": exc.__class__.__name__}
         ) from None
     try:
+        return _table_from_rows(list(opened))
+    except SpreadsheetError:
+        raise
+    except Exception as exc:
+        raise SpreadsheetError(
+            _("This file is not a readable Excel workbook (.xlsx); it may be damaged. (%(detail)s)")
+            % {"detail": exc.__class__.__name__}
+        ) from None
+
+
+def _open_first_sheet(data: bytes):
+    """The numbered rows of the first worksheet, read lazily.
+
+    openpyxl's ``load_workbook(read_only=True, data_only=True)`` does the same
+    steps, then scans every sheet once more to size it when the file has no
+    <dimension> element (as files written by openpyxl itself lack): on
+    10,000 rows that second scan costs as much as the reading. So the steps
+    are taken one by one here, and only the first sheet is opened. Should a
+    later openpyxl change these internals, the public road is taken.
+    """
+    from openpyxl import load_workbook
+
+    try:
+        from openpyxl.reader.excel import ExcelReader
+        from openpyxl.styles.stylesheet import apply_stylesheet
+
+        reader = ExcelReader(io.BytesIO(data), read_only=True, data_only=True)
+        reader.read_manifest()
+        reader.read_strings()
+        reader.read_workbook()
+        apply_stylesheet(reader.archive, reader.wb)
+        sheets = [rel.target for _sheet, rel in reader.parser.find_sheets()
+                  if rel.target in reader.valid_files and "chartsheet" not in rel.Type]
+    except AttributeError:
+        workbook = load_workbook(io.BytesIO(data), read_only=True, data_only=True)
         if not workbook.worksheets:
-            raise SpreadsheetError(_("The workbook has no sheets."))
-        sheet = workbook.worksheets[0]
-        try:
-            try:
-                numbered = list(_fast_rows(workbook, sheet))
-            except (AttributeError, KeyError):  # another openpyxl version: take the slow, public road
-                numbered = list(enumerate(sheet.iter_rows(values_only=True), start=1))
-            return _table_from_rows(numbered)
-        except SpreadsheetError:
-            raise
-        except Exception as exc:
-            raise SpreadsheetError(
-                _("This file is not a readable Excel workbook (.xlsx); it may be damaged. (%(detail)s)")
-                % {"detail": exc.__class__.__name__}
-            ) from None
-    finally:
-        workbook.close()
+            raise SpreadsheetError(_("The workbook has no sheets.")) from None
+        return enumerate(workbook.worksheets[0].iter_rows(values_only=True), start=1)
+    if not sheets:
+        raise SpreadsheetError(_("The workbook has no sheets."))
+    return _fast_rows(reader.archive, sheets[0], reader.shared_strings, reader.wb)
 
 
 _NS = "{http://schemas.openxmlformats.org/spreadsheetml/2006/main}"
@@ -133,30 +156,26 @@ def _column_index(ref: str) -> int:
     return index - 1
 
 
-def _fast_rows(workbook, sheet):
-    """Rows of a read-only sheet as ``(row_number, values)``.
+def _fast_rows(archive, path: str, shared, workbook):
+    """Rows of a sheet as ``(row_number, values)``, values as openpyxl's
+    ``iter_rows(values_only=True)`` gives them.
 
     openpyxl does the workbook (sheets, shared strings, which styles are
     dates); its per-cell reader builds descriptor objects for every inline
     string and is several times slower than walking the sheet XML, which
     decides whether 10,000 rows import in seconds or in tens of seconds on a
-    small server. Values come out as ``iter_rows(values_only=True)`` gives
-    them.
+    small server.
     """
-    from xml.etree.ElementTree import iterparse
-
+    from lxml.etree import iterparse
     from openpyxl.utils.datetime import from_excel, from_ISO8601
 
-    shared = sheet._shared_strings
     date_styles = workbook._date_formats
     timedelta_styles = workbook._timedelta_formats
     epoch = workbook.epoch
-    source = workbook._archive.open(sheet._worksheet_path)
+    source = archive.open(path)
     try:
         counter = 0
-        for _event, element in iterparse(source):
-            if element.tag != _ROW:
-                continue
+        for _event, element in iterparse(source, tag=_ROW, resolve_entities=False, huge_tree=True):
             counter = int(element.get("r") or counter + 1)
             values: list = []
             for cell in element.iter(_CELL):
@@ -190,9 +209,12 @@ def _fast_rows(workbook, sheet):
                         value = raw
                 values.append(value)
             element.clear()
+            while element.getprevious() is not None:  # let lxml free the rows already read
+                del element.getparent()[0]
             yield counter, values
     finally:
         source.close()
+        archive.close()
 
 
 def decode_text(data: bytes) -> str:
