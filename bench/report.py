@@ -87,6 +87,8 @@ def context(measured: dict, args) -> str:
                      f"{any_result['cpus']} CPUs, Python {any_result['python']}.")
     for db, result in measured.items():
         load = result.get("load_average", {})
-        lines.append(f"{db}: {result['database']['version']}; 1-minute load average "
+        stats = {"none": "no planner statistics (as shipped)", "analyze": "with ANALYZE statistics",
+                 "vacuum analyze": "after VACUUM ANALYZE"}.get(result["district"].get("statistics"), "?")
+        lines.append(f"{db}: {result['database']['version']}, {stats}; 1-minute load average "
                      f"{load.get('before', ['?'])[0]} before, {load.get('after', ['?'])[0]} after measuring")
     return "\n".join(lines)
