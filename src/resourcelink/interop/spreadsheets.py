@@ -144,6 +144,7 @@ def _open_first_sheet(data: bytes):
 
 _NS = "{http://schemas.openxmlformats.org/spreadsheetml/2006/main}"
 _ROW, _CELL, _VALUE, _INLINE, _TEXT = f"{_NS}row", f"{_NS}c", f"{_NS}v", f"{_NS}is", f"{_NS}t"
+_INLINE_TEXT = f"{_INLINE}/{_TEXT}"
 
 
 def _column_index(ref: str) -> int:
@@ -185,8 +186,10 @@ def _fast_rows(archive, path: str, shared, workbook):
                     values.append(None)
                 kind = cell.get("t", "n")
                 if kind == "inlineStr":
-                    inline = cell.find(_INLINE)
-                    value = "".join(t.text or "" for t in inline.iter(_TEXT)) if inline is not None else None
+                    value = cell.findtext(_INLINE_TEXT)  # plain text; rich text has runs of <r><t>
+                    if value is None:
+                        inline = cell.find(_INLINE)
+                        value = "".join(t.text or "" for t in inline.iter(_TEXT)) if inline is not None else None
                 else:
                     raw = cell.findtext(_VALUE)
                     if raw is None or raw == "":
