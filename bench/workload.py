@@ -9,7 +9,7 @@ same things.
 import random
 import re
 from collections import Counter
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 
 from django.urls import reverse
 
@@ -27,7 +27,6 @@ class Operation:
     count_request: dict  # a broad request whose query count is compared at two sizes
     size_by: str  # how the size is set: a setting name, or "page_size" (a parameter)
     api: bool = False
-    notes: dict = field(default_factory=dict)
 
 
 def _windows(name: str) -> list[str]:
