@@ -201,7 +201,8 @@ AXES_ENABLED = env_bool("RL_AXES_ENABLED", True)
 SESSION_COOKIE_AGE = env_int("RL_SESSION_HOURS", 12) * 3600
 
 # --- Internationalisation ---------------------------------------------------
-LANGUAGE_CODE = env_str("RL_LANGUAGE", "zh-hans")
+# Tests assert English source strings unless they ask for Chinese explicitly.
+LANGUAGE_CODE = env_str("RL_LANGUAGE", "en" if RL_ENV == "test" else "zh-hans")
 LANGUAGES = [("zh-hans", "简体中文"), ("en", "English")]
 LOCALE_PATHS = [BASE_DIR / "locale"]
 TIME_ZONE = env_str("RL_TIME_ZONE", "Asia/Shanghai")

@@ -9,10 +9,6 @@ import shutil
 
 import pytest
 
-# Playwright's sync API runs an event loop in this thread; the live server
-# and the test's own ORM calls are ordinary synchronous Django.
-os.environ.setdefault("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
-
 CHROMIUM_ARGS = [
     "--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update",
     "--disable-sync", "--no-first-run", "--disable-quic",
@@ -27,8 +23,11 @@ def _chromium_path() -> str | None:
     return None
 
 
-@pytest.fixture(scope="session")
+@pytest.fixture
 def browser():
+    # Function scope: Playwright's sync API keeps an event loop running in
+    # this thread while it is open, which would make every later test on the
+    # same worker look async to Django.
     path = _chromium_path()
     if path is None:
         message = "No Chromium found (apt-get install chromium, or set RL_CHROMIUM): browser tests skipped."
@@ -44,7 +43,10 @@ def browser():
 
 
 @pytest.fixture
-def page(browser, live_server, settings):
+def page(browser, live_server, settings, monkeypatch):
+    # Playwright's sync API runs an event loop in this thread; the live server
+    # and the test's own ORM calls are ordinary synchronous Django.
+    monkeypatch.setenv("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
     # No tile server in tests: the map must show its points without tiles.
     settings.RL_TILE_URL = "http://127.0.0.1:9/{z}/{x}/{y}.png"
     context = browser.new_context(

@@ -64,6 +64,7 @@ def test_walk_observation_promote_map_and_search(page, station):
     expect(page.locator("#map-status")).to_contain_text("1")
     expect(page.locator('.legend .on-map[data-kind="business"]')).to_contain_text("1")
     # The map fits its one point, so the point is at the centre of the canvas.
+    expect(page.locator("#map")).to_have_attribute("data-state", "ready")
     page.locator("#map").scroll_into_view_if_needed()
     box = page.locator("#map").bounding_box()
     page.mouse.click(box["x"] + box["width"] / 2, box["y"] + box["height"] / 2)

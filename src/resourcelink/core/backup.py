@@ -119,6 +119,28 @@ def backup_create(*, output: Path | str | None = None, using: str = "default") -
     return BackupResult(path=output, manifest=manifest)
 
 
+BUSY_TIMEOUT_SECONDS = 60
+
+
+def _give_up_after(seconds: float):
+    """A progress callback for sqlite3's backup that stops waiting.
+
+    The backup retries for as long as another connection holds a lock; a
+    long-running writer would make ``resourcelink backup`` hang with no word.
+    Raising from the callback aborts the copy with a message instead.
+    """
+    import time
+
+    deadline = time.monotonic() + seconds
+
+    def progress(status: int, remaining: int, total: int) -> None:
+        if status in (sqlite3.SQLITE_BUSY, sqlite3.SQLITE_LOCKED) and time.monotonic() > deadline:
+            raise BackupError(_("The database stayed busy for %(s)d seconds: try again when it is quieter.")
+                              % {"s": seconds})
+
+    return progress
+
+
 def _sqlite_dump(target: Path, using: str) -> None:
     connection = connections[using]
     if connection.in_atomic_block:
@@ -130,7 +152,7 @@ def _sqlite_dump(target: Path, using: str) -> None:
     try:
         # The online backup API copies a consistent snapshot page by page,
         # also of a database in WAL mode that others are writing to.
-        connection.connection.backup(dest)
+        connection.connection.backup(dest, progress=_give_up_after(BUSY_TIMEOUT_SECONDS))
     finally:
         dest.close()
 
@@ -275,7 +297,7 @@ def _sqlite_load(dump: Path, using: str) -> None:
     connection.ensure_connection()
     source = sqlite3.connect(dump)
     try:
-        source.backup(connection.connection)
+        source.backup(connection.connection, progress=_give_up_after(BUSY_TIMEOUT_SECONDS))
     finally:
         source.close()
 

@@ -35,6 +35,7 @@ from resourcelink.communities.services import (
     observation_promote,
     walk_create,
 )
+from resourcelink.core.db import database_statistics_refresh
 from resourcelink.directory.models import Resource, ResourceKind, ResourceSource, ResourceStatus
 from resourcelink.directory.services import (
     contact_create,
@@ -577,6 +578,7 @@ def district_generate(*, communities: int, resources: int, seed: int, grids_per_
                 batch_size=batch_size * 2,
             )
             done += chunk
+    database_statistics_refresh()
     return station
 
 

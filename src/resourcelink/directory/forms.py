@@ -3,6 +3,7 @@ from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 
 from resourcelink.communities.models import Community, Grid
+from resourcelink.core.widgets import QuickSelect
 from resourcelink.taxonomy.models import Category
 from resourcelink.taxonomy.selectors import category_choices
 
@@ -28,15 +29,17 @@ class ResourceFilterForm(forms.Form):
     near_lon, radius_km, order. Invalid values are reported, not ignored."""
 
     q = forms.CharField(label=_("Search"), required=False, max_length=200)
-    category = forms.TypedChoiceField(label=_("Category"), required=False, coerce=int, empty_value=None)
+    category = forms.TypedChoiceField(label=_("Category"), required=False, coerce=int, empty_value=None,
+                                      widget=QuickSelect)
     kind = forms.ChoiceField(label=_("Kind"), required=False, choices=[("", _("Any kind")), *ResourceKind.choices])
     status = forms.ChoiceField(
         label=_("Status"), required=False, choices=[("", _("Not archived")), *ResourceStatus.choices]
     )
     formal = forms.ChoiceField(label=_("Formal or informal"), required=False, choices=FORMAL)
     internal = forms.ChoiceField(label=_("Inside or outside"), required=False, choices=INTERNAL)
-    community = forms.TypedChoiceField(label=_("Community"), required=False, coerce=int, empty_value=None)
-    grid = forms.TypedChoiceField(label=_("Grid"), required=False, coerce=int, empty_value=None)
+    community = forms.TypedChoiceField(label=_("Community"), required=False, coerce=int, empty_value=None,
+                                       widget=QuickSelect)
+    grid = forms.TypedChoiceField(label=_("Grid"), required=False, coerce=int, empty_value=None, widget=QuickSelect)
     verified_within = forms.IntegerField(label=_("Verified within (days)"), required=False, min_value=0,
                                          max_value=3650)
     stale = forms.BooleanField(label=_("Only stale ones"), required=False)
@@ -49,11 +52,13 @@ class ResourceFilterForm(forms.Form):
         super().__init__(data, **kwargs)
         self.station = station
         self.fields["category"].choices = [("", _("Any category")), *category_choices(station)]
-        self.fields["community"].choices = [("", _("Any community")), *(
-            (c.pk, c.name) for c in Community.objects.filter(station=station, archived_on__isnull=True))]
+        # values_list, not model instances: a district has hundreds of grids.
+        self.fields["community"].choices = [("", _("Any community")), *Community.objects.filter(
+            station=station, archived_on__isnull=True).order_by("name", "id").values_list("pk", "name")]
         self.fields["grid"].choices = [("", _("Any grid")), *(
-            (g.pk, str(g)) for g in Grid.objects.filter(station=station, archived_on__isnull=True).select_related(
-                "community"))]
+            (pk, f"{community} · {name}") for pk, community, name in Grid.objects.filter(
+                station=station, archived_on__isnull=True).order_by("community__name", "name", "id")
+            .values_list("pk", "community__name", "name"))]
 
     def clean(self):
         data = super().clean()
@@ -94,9 +99,7 @@ class ResourceFilterForm(forms.Form):
 def resource_filter_from_request(request, station) -> tuple[ResourceFilterForm, ResourceFilter | None]:
     """The bound filter form for a request's GET and its filter (None when
     the parameters are invalid: the caller shows the form's errors)."""
-    form = ResourceFilterForm(request.GET or None, station=station)
-    if not request.GET:
-        form = ResourceFilterForm({}, station=station)
+    form = ResourceFilterForm(request.GET or {}, station=station)
     return form, (form.to_filter() if form.is_valid() else None)
 
 

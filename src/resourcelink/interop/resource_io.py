@@ -43,6 +43,7 @@ from simple_history.utils import bulk_create_with_history, bulk_update_with_hist
 from resourcelink.accounts.access import require_role
 from resourcelink.accounts.models import EDITORS, Station
 from resourcelink.communities.models import Community, Grid
+from resourcelink.core.db import database_statistics_refresh
 from resourcelink.core.privacy import mask_phone
 from resourcelink.directory.models import Resource, ResourceKind, ResourceSource, ResourceStatus
 from resourcelink.directory.selectors import ResourceFilter, resources_search
@@ -581,6 +582,8 @@ class _Importer:
         result.errors = self.errors
         if result.errors:
             result.created = result.updated = result.unchanged = 0
+        elif result.created and not dry_run:
+            database_statistics_refresh()
         return result
 
     def _column_order(self, header: str) -> int:

@@ -10,7 +10,8 @@ ROOT = Path(__file__).resolve().parents[4]
 
 
 def run_django(args, **env):
-    full_env = {k: v for k, v in os.environ.items() if k not in {"RL_ENV", "SECRET_KEY", "RL_ALLOWED_HOSTS"}}
+    full_env = {k: v for k, v in os.environ.items() if k not in {"RL_ENV", "SECRET_KEY", "RL_ALLOWED_HOSTS",
+                                                                   "DJANGO_ALLOW_ASYNC_UNSAFE"}}
     full_env.update(env)
     return subprocess.run([sys.executable, str(ROOT / "manage.py"), *args], capture_output=True, text=True,
                           env=full_env, cwd=ROOT)

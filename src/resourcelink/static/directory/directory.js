@@ -117,7 +117,8 @@
             .bindPopup(popup).addTo(layer);
         });
         layer.addTo(map);
-        if (data.points.length) { map.fitBounds(layer.getBounds(), { padding: [20, 20], maxZoom: 17 }); }
+        if (data.points.length) { map.fitBounds(layer.getBounds(), { padding: [20, 20], maxZoom: 17, animate: false }); }
+        el.dataset.state = "ready";  // the points are drawn where they will stay
         document.querySelectorAll(".legend .on-map").forEach(function (span) {
           span.textContent = format(el.dataset.msgOnMap, { n: perKind[span.dataset.kind] || 0 });
         });

@@ -8,6 +8,7 @@ from django.db.migrations.executor import MigrationExecutor
 from django.utils.translation import gettext as _
 
 from resourcelink.accounts.models import Station
+from resourcelink.core.db import database_statistics_refresh
 from resourcelink.core.demo import (
     DEMO_ADMIN,
     DEMO_PASSWORD,
@@ -37,6 +38,7 @@ def serve_prepare(*, migrate: bool = True, demo: bool = True, demo_resources: in
     for station in Station.objects.all():
         done["categories_added"] += category_tree_install(station=station)
     done["demo_login"] = demo_login()
+    database_statistics_refresh()
     if settings.PRODUCTION and not (settings.STATIC_ROOT / "staticfiles.json").exists():
         call_command("collectstatic", interactive=False, verbosity=0)
     return done
