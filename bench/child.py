@@ -153,7 +153,6 @@ def run_measure(args) -> dict:
 
     district = ensure_district(
         communities=args.communities, resources=args.resources, seed=args.seed, regenerate=args.regenerate, log=log,
-        sqlite_analyze=args.sqlite_analyze,
     )
     station = district.pop("station")
     user = bench_user(station)

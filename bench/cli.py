@@ -26,8 +26,6 @@ def parser() -> argparse.ArgumentParser:
     p.add_argument("--seed", type=int, default=20240601)
     p.add_argument("--regenerate", action="store_true", help="generate the district again even if it is there")
     p.add_argument("--skip-import", action="store_true", help="do not measure the XLSX import")
-    p.add_argument("--sqlite-analyze", action="store_true",
-                   help="measure SQLite with planner statistics (ANALYZE), which the application does not gather")
     p.add_argument("--explain", action="store_true", help="also print each operation's slowest query and plan")
     p.add_argument("--profile", choices=["list", "search", "map", "api"],
                    help="instead of measuring, print a cProfile of one operation's requests")
@@ -49,8 +47,6 @@ def _child(args, db: str, purpose: str) -> dict | None:
         argv.append("--regenerate")
     if args.profile:
         argv += ["--profile", args.profile]
-    if args.sqlite_analyze:
-        argv.append("--sqlite-analyze")
     env = {**os.environ, "DATABASE_URL": databases.database_url(db, purpose)}
     env.setdefault("RL_ENV", "test")
     done = subprocess.run(argv, env=env, cwd=databases.REPO, check=False)

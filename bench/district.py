@@ -28,48 +28,40 @@ def find_district():
     return station, communities, top["n"]
 
 
-def refresh_statistics(log, *, sqlite_analyze: bool = False) -> str:
-    """Bring the planner's statistics to the state being measured.
+def refresh_statistics(log) -> str:
+    """Bring the planner's statistics to those of a settled deployment.
 
     PostgreSQL plans by table statistics, and answers counts from the index
     alone only once the visibility map is set; autovacuum does both some
     time after a bulk load. Without them it estimates 24 rows for 50,000 and
     hashes the whole table. Do it now so the figures are a settled database's.
 
-    SQLite keeps statistics only when someone runs ANALYZE, which
-    ResourceLink does not: by default they are removed, so the figures are
-    those of the application as it ships; ``sqlite_analyze`` measures with
-    them instead."""
+    SQLite keeps statistics only when someone runs ANALYZE: ResourceLink does
+    (core.db.database_statistics_refresh, at ``serve`` start and after bulk
+    writes), so the benchmark does what the application does."""
     from django.db import connection
 
-    with connection.cursor() as cursor:
-        if connection.vendor == "postgresql":
+    from resourcelink.core.db import database_statistics_refresh
+
+    if connection.vendor == "postgresql":
+        with connection.cursor() as cursor:
             cursor.execute("VACUUM ANALYZE")
-            log("ran VACUUM ANALYZE")
-            return "vacuum analyze"
-        if sqlite_analyze:
-            cursor.execute("ANALYZE")
-            log("ran ANALYZE (--sqlite-analyze)")
-            return "analyze"
-        cursor.execute("SELECT name FROM sqlite_master WHERE name LIKE 'sqlite_stat%'")
-        tables = [row[0] for row in cursor.fetchall()]
-        for table in tables:
-            cursor.execute(f"DELETE FROM {table}")
-    if tables:
-        connection.close()  # the planner reads statistics when a connection opens
-        log("removed the statistics of an earlier --sqlite-analyze run")
-    return "none"
+        log("ran VACUUM ANALYZE")
+        return "vacuum analyze"
+    database_statistics_refresh()
+    connection.close()  # the planner reads statistics when a connection opens
+    log("refreshed SQLite statistics as resourcelink serve does")
+    return "analyze"
 
 
-def ensure_district(*, communities: int, resources: int, seed: int, regenerate: bool, log,
-                    sqlite_analyze: bool = False) -> dict:
+def ensure_district(*, communities: int, resources: int, seed: int, regenerate: bool, log) -> dict:
     """The district station of the wanted size, generated if needed."""
     from django.core.management import call_command
 
     found = None if regenerate else find_district()
     if found and found[1] == communities and found[2] == resources:
         log(f"reusing the district {found[0].slug!r}: {found[1]} communities, {found[2]} resources")
-        statistics = refresh_statistics(log, sqlite_analyze=sqlite_analyze)
+        statistics = refresh_statistics(log)
         return {"station": found[0], "generated": False, "seconds": 0.0, "statistics": statistics}
     if found or regenerate:
         log("emptying the database for a new district" + (f" (found {found[1]} / {found[2]})" if found else ""))
@@ -82,7 +74,7 @@ def ensure_district(*, communities: int, resources: int, seed: int, regenerate: 
     seconds = time.perf_counter() - started
     found = find_district()
     log(f"generated {found[2]} resources in {found[1]} communities in {seconds:.1f} s")
-    statistics = refresh_statistics(log, sqlite_analyze=sqlite_analyze)
+    statistics = refresh_statistics(log)
     return {"station": found[0], "generated": True, "seconds": round(seconds, 1), "statistics": statistics}
 
 

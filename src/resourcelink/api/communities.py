@@ -8,7 +8,16 @@ from ninja import Field, Query, Router, Schema
 from resourcelink.communities.models import Community, Grid
 from resourcelink.communities.selectors import get_community_for_user, get_grid_for_user
 
-from .common import LIST_ERRORS, READ_ERRORS, PageOut, PageParams, RefOut, paginate, ref, scoped_station_ids
+from .common import (
+    LIST_ERRORS,
+    READ_ERRORS,
+    PageOut,
+    PageParams,
+    RefOut,
+    paginate,
+    ref,
+    scoped_station_ids,
+)
 
 router = Router(tags=["communities"])
 

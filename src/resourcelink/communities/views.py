@@ -2,11 +2,9 @@
 selectors read, services write and check roles."""
 
 import mimetypes
-from functools import wraps
 
 from django.conf import settings
 from django.contrib import messages
-from django.contrib.auth.decorators import login_required
 from django.core.exceptions import ValidationError
 from django.core.paginator import Paginator
 from django.http import FileResponse, Http404, HttpResponse
@@ -19,24 +17,12 @@ from django.views.decorators.http import require_POST
 from resourcelink.accounts.access import can, require_member, require_role
 from resourcelink.accounts.models import ADMINS, EDITORS
 from resourcelink.accounts.views import form_errors_from
+from resourcelink.core.decorators import station_view
 from resourcelink.core.history import history_for
 from resourcelink.directory.models import ResourceKind
 
 from . import selectors, services
 from .forms import CommunityForm, GridForm, ObservationForm, WalkForm
-
-
-def station_view(view):
-    """Signed-in users only; users of no station see why they can do nothing."""
-
-    @login_required
-    @wraps(view)
-    def wrapper(request, *args, **kwargs):
-        if not request.station:  # a lazy object: "is None" would never be true
-            return render(request, "core/no_station.html", status=403)
-        return view(request, *args, **kwargs)
-
-    return wrapper
 
 
 def _roles_context(user, station_id) -> dict:

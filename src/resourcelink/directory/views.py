@@ -23,6 +23,7 @@ from resourcelink.accounts.access import can, get_scoped_object, require_role
 from resourcelink.accounts.models import EDITORS, STAFF
 from resourcelink.accounts.views import form_errors_from
 from resourcelink.communities.models import Observation
+from resourcelink.core.decorators import station_view
 from resourcelink.core.history import history_for
 
 from . import selectors, services
@@ -36,20 +37,15 @@ from .forms import (
     ServiceForm,
     resource_filter_from_request,
 )
-from .models import KIND_COLOURS, Contact, Location, Organization, ResourceKind, ResourceStatus, Service
-
-
-def _station(request):
-    """The real Station of the request, or None (``request.station`` is a lazy
-    object, which is never ``is None`` even when it wraps None)."""
-    station = getattr(request, "station", None)
-    if not station:
-        return None
-    return getattr(station, "_wrapped", station)
-
-
-def _no_station(request):
-    return render(request, "core/no_station.html", status=403)
+from .models import (
+    KIND_COLOURS,
+    Contact,
+    Location,
+    Organization,
+    ResourceKind,
+    ResourceStatus,
+    Service,
+)
 
 
 def _kinds():
@@ -59,12 +55,10 @@ def _kinds():
 # --- Resources ---------------------------------------------------------------
 
 
-@login_required
+@station_view
 @require_GET
 def resource_list(request):
-    station = _station(request)
-    if station is None:
-        return _no_station(request)
+    station = request.station
     form, filters = resource_filter_from_request(request, station)
     page_obj = None
     rows = []
@@ -112,11 +106,9 @@ def _tiles() -> dict:
     return {"tile_url": settings.RL_TILE_URL, "tile_attribution": settings.RL_TILE_ATTRIBUTION}
 
 
-@login_required
+@station_view
 def resource_create(request):
-    station = _station(request)
-    if station is None:
-        return _no_station(request)
+    station = request.station
     require_role(request.user, station, EDITORS)
     form = ResourceForm(request.POST or None, station=station)
     if request.method == "POST" and form.is_valid():
@@ -188,12 +180,10 @@ def resource_status(request, pk: int):
 # --- Map -----------------------------------------------------------------------
 
 
-@login_required
+@station_view
 @require_GET
 def resource_map(request):
-    station = _station(request)
-    if station is None:
-        return _no_station(request)
+    station = request.station
     form, filters = resource_filter_from_request(request, station)
     context = {"form": form, "filters": filters, "kinds": _kinds(), **_tiles()}
     if filters is not None:
@@ -210,8 +200,8 @@ def resource_map(request):
 def map_data(request):
     """Map points as JSON. A constant handful of queries whatever the number
     of resources: the filter form's choices, then map_points (one or two)."""
-    station = _station(request)
-    if station is None:
+    station = request.station
+    if not station:
         return JsonResponse({"errors": {"__all__": [_("You are not a member of any station.")]}}, status=403)
     form, filters = resource_filter_from_request(request, station)
     if filters is None:
@@ -223,12 +213,10 @@ def map_data(request):
 # --- Organisations (HSDS) ---------------------------------------------------------
 
 
-@login_required
+@station_view
 @require_GET
 def organization_list(request):
-    station = _station(request)
-    if station is None:
-        return _no_station(request)
+    station = request.station
     form = OrganizationSearchForm(request.GET)
     qs = Organization.objects.filter(station=station, archived_on__isnull=True)
     if form.is_valid() and form.cleaned_data["q"]:
@@ -263,11 +251,9 @@ def organization_detail(request, pk: int):
     })
 
 
-@login_required
+@station_view
 def organization_create(request):
-    station = _station(request)
-    if station is None:
-        return _no_station(request)
+    station = request.station
     require_role(request.user, station, EDITORS)
     form = OrganizationForm(request.POST or None, station=station)
     if request.method == "POST" and form.is_valid():

@@ -33,9 +33,8 @@ from dataclasses import dataclass, field
 from decimal import Decimal, InvalidOperation
 
 from django.apps import apps
-from django.db import transaction
+from django.db import connection, transaction
 from django.utils import timezone, translation
-from django.db import connection
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from simple_history.utils import bulk_create_with_history, bulk_update_with_history
@@ -47,7 +46,11 @@ from resourcelink.core.db import database_statistics_refresh
 from resourcelink.core.privacy import mask_phone
 from resourcelink.directory.models import Resource, ResourceKind, ResourceSource, ResourceStatus
 from resourcelink.directory.selectors import ResourceFilter, resources_search
-from resourcelink.directory.services import normalise_tags, resource_import_key, resource_refresh_derived
+from resourcelink.directory.services import (
+    normalise_tags,
+    resource_import_key,
+    resource_refresh_derived,
+)
 from resourcelink.taxonomy.models import Category
 
 from .spreadsheets import (

@@ -1,9 +1,7 @@
 """The station's category tree: everyone reads it, admins change it."""
 
-from functools import wraps
 
 from django.contrib import messages
-from django.contrib.auth.decorators import login_required
 from django.core.exceptions import ValidationError
 from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
@@ -12,25 +10,13 @@ from django.views.decorators.http import require_POST
 from resourcelink.accounts.access import can, require_role
 from resourcelink.accounts.models import ADMINS, EDITORS
 from resourcelink.accounts.views import form_errors_from
+from resourcelink.core.decorators import station_view
 from resourcelink.core.history import history_for
 
 from . import services
 from .forms import CategoryCreateForm, CategoryEditForm
 from .models import Category
 from .selectors import category_tree_with_counts, get_category_for_user
-
-
-def station_view(view):
-    """Signed-in users only; users of no station see why they can do nothing."""
-
-    @login_required
-    @wraps(view)
-    def wrapper(request, *args, **kwargs):
-        if not request.station:  # a lazy object: "is None" would never be true
-            return render(request, "core/no_station.html", status=403)
-        return view(request, *args, **kwargs)
-
-    return wrapper
 
 
 def _roles_context(user, station_id) -> dict:

@@ -24,10 +24,21 @@ from resourcelink.communities.services import (
     observation_create,
     walk_create,
 )
-from resourcelink.core.backup import BackupError, backup_create, backup_read_manifest, backup_restore, row_counts
+from resourcelink.core.backup import (
+    BackupError,
+    backup_create,
+    backup_read_manifest,
+    backup_restore,
+    row_counts,
+)
 from resourcelink.core.testing import make_station, make_user
 from resourcelink.directory.models import Resource, ResourceStatus
-from resourcelink.directory.services import organization_create, resource_create, resource_set_status, resource_update
+from resourcelink.directory.services import (
+    organization_create,
+    resource_create,
+    resource_set_status,
+    resource_update,
+)
 from resourcelink.taxonomy.models import Category
 from resourcelink.taxonomy.services import category_rename, category_retire
 

@@ -14,7 +14,14 @@ from resourcelink.core.demo import (
     demo_station_create,
     district_generate,
 )
-from resourcelink.directory.models import Contact, Location, Organization, Resource, ResourceKind, Service
+from resourcelink.directory.models import (
+    Contact,
+    Location,
+    Organization,
+    Resource,
+    ResourceKind,
+    Service,
+)
 from resourcelink.directory.selectors import ResourceFilter, resources_search
 
 PHONE = re.compile(r"^1[3-9]\d{9}$")

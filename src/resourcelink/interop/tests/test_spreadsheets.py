@@ -2,7 +2,13 @@ import datetime as dt
 
 import pytest
 
-from resourcelink.interop.spreadsheets import SpreadsheetError, read_table, write_csv, write_xlsx, SheetData
+from resourcelink.interop.spreadsheets import (
+    SheetData,
+    SpreadsheetError,
+    read_table,
+    write_csv,
+    write_xlsx,
+)
 
 from .base import csv_bytes, xlsx_bytes
 
