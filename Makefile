@@ -26,6 +26,7 @@ run: $(VENV)/.installed
 	$(BIN)/resourcelink serve
 
 test: $(VENV)/.installed-test
+	$(BIN)/ruff check src tests bench
 	RL_ENV=test $(BIN)/python manage.py makemigrations --check --dry-run
 	RL_ENV=test $(BIN)/pytest -n $(WORKERS) $(PYTEST_ARGS)
 
