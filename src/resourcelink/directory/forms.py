@@ -60,6 +60,20 @@ class ResourceFilterForm(forms.Form):
                 station=station, archived_on__isnull=True).order_by("community__name", "name", "id")
             .values_list("pk", "community__name", "name"))]
 
+    PRIMARY = ("q", "category", "kind")
+
+    def primary_fields(self):
+        """What a phone shows first; the rest folds under "More filters"."""
+        return [self[name] for name in self.PRIMARY]
+
+    def secondary_fields(self):
+        return [field for field in self if field.name not in self.PRIMARY]
+
+    def has_secondary_values(self) -> bool:
+        """Keep "More filters" open when one of them is in use (or wrong)."""
+        data = self.data or {}
+        return any(data.get(f.name) not in (None, "") or f.errors for f in self.secondary_fields())
+
     def clean(self):
         data = super().clean()
         has_lat, has_lon = data.get("near_lat") is not None, data.get("near_lon") is not None

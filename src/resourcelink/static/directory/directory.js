@@ -34,6 +34,10 @@
         say("");
         setField(button.dataset.latField, pos.coords.latitude);
         setField(button.dataset.lonField, pos.coords.longitude);
+        // The point's fields may sit under a folded "More filters": show them.
+        var field = document.getElementById(button.dataset.latField);
+        var folded = field && field.closest("details");
+        if (folded) { folded.open = true; }
       }, function (err) {
         button.disabled = false;
         say(err.message);
