@@ -3,7 +3,7 @@ from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 
 from resourcelink.communities.models import Community, Grid
-from resourcelink.core.widgets import QuickSelect
+from resourcelink.core.widgets import RecordChoiceField
 from resourcelink.taxonomy.models import Category
 from resourcelink.taxonomy.selectors import category_choices
 
@@ -29,17 +29,15 @@ class ResourceFilterForm(forms.Form):
     near_lon, radius_km, order. Invalid values are reported, not ignored."""
 
     q = forms.CharField(label=_("Search"), required=False, max_length=200)
-    category = forms.TypedChoiceField(label=_("Category"), required=False, coerce=int, empty_value=None,
-                                      widget=QuickSelect)
+    category = RecordChoiceField(label=_("Category"), empty_label=_("Any category"))
     kind = forms.ChoiceField(label=_("Kind"), required=False, choices=[("", _("Any kind")), *ResourceKind.choices])
     status = forms.ChoiceField(
         label=_("Status"), required=False, choices=[("", _("Not archived")), *ResourceStatus.choices]
     )
     formal = forms.ChoiceField(label=_("Formal or informal"), required=False, choices=FORMAL)
     internal = forms.ChoiceField(label=_("Inside or outside"), required=False, choices=INTERNAL)
-    community = forms.TypedChoiceField(label=_("Community"), required=False, coerce=int, empty_value=None,
-                                       widget=QuickSelect)
-    grid = forms.TypedChoiceField(label=_("Grid"), required=False, coerce=int, empty_value=None, widget=QuickSelect)
+    community = RecordChoiceField(label=_("Community"), empty_label=_("Any community"))
+    grid = RecordChoiceField(label=_("Grid"), empty_label=_("Any grid"))
     verified_within = forms.IntegerField(label=_("Verified within (days)"), required=False, min_value=0,
                                          max_value=3650)
     stale = forms.BooleanField(label=_("Only stale ones"), required=False)
@@ -51,14 +49,14 @@ class ResourceFilterForm(forms.Form):
     def __init__(self, data=None, *, station, **kwargs):
         super().__init__(data, **kwargs)
         self.station = station
-        self.fields["category"].choices = [("", _("Any category")), *category_choices(station)]
+        self.fields["category"].set_choices(category_choices(station))
         # values_list, not model instances: a district has hundreds of grids.
-        self.fields["community"].choices = [("", _("Any community")), *Community.objects.filter(
-            station=station, archived_on__isnull=True).order_by("name", "id").values_list("pk", "name")]
-        self.fields["grid"].choices = [("", _("Any grid")), *(
+        self.fields["community"].set_choices(Community.objects.filter(
+            station=station, archived_on__isnull=True).order_by("name", "id").values_list("pk", "name"))
+        self.fields["grid"].set_choices(
             (pk, f"{community} · {name}") for pk, community, name in Grid.objects.filter(
                 station=station, archived_on__isnull=True).order_by("community__name", "name", "id")
-            .values_list("pk", "community__name", "name"))]
+            .values_list("pk", "community__name", "name"))
 
     PRIMARY = ("q", "category", "kind")
 

@@ -16,6 +16,7 @@ from django.core.paginator import Paginator
 from django.db.models import Q
 from django.http import JsonResponse
 from django.shortcuts import redirect, render
+from django.urls import reverse
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_POST
 
@@ -65,9 +66,11 @@ def resource_list(request):
     if filters is not None:
         qs = selectors.resources_search(station=station, filters=filters)
         page_obj = Paginator(qs, settings.RL_PAGE_SIZE).get_page(request.GET.get("page"))
+        # One reverse() for the page, not one per row: rows are the hot path.
+        detail_url = reverse("directory:resource_detail", args=[0]).replace("/0/", "/{}/")
         rows = [
-            {"resource": r, "colour": KIND_COLOURS.get(r.kind, "#808080"), "distance": selectors.distance_km(r),
-             "age": selectors.verified_age_days(r)}
+            {"resource": r, "url": detail_url.format(r.pk), "colour": KIND_COLOURS.get(r.kind, "#808080"),
+             "distance": selectors.distance_km(r), "age": selectors.verified_age_days(r)}
             for r in page_obj.object_list
         ]
     context = {

@@ -1,4 +1,5 @@
 from django.db.models import Q, QuerySet
+from django.utils import translation
 
 from resourcelink.accounts.models import Station
 
@@ -19,8 +20,12 @@ def category_subtree_q(category: Category, prefix: str = "") -> Q:
 
 
 def category_choices(station) -> list[tuple[int, str]]:
-    """(id, indented name) pairs in tree order, for select boxes."""
-    return [(c.pk, "\u3000" * c.depth + c.name) for c in categories_for_station(station)]
+    """(id, indented name) pairs in tree order, for select boxes (read as
+    plain values: every list page builds them)."""
+    zh = (translation.get_language() or "").lower().startswith("zh")
+    rows = categories_for_station(station).values_list("pk", "depth", "name_zh_hans", "name_en")
+    return [(pk, "\u3000" * depth + ((name_zh or name_en) if zh else (name_en or name_zh)))
+            for pk, depth, name_zh, name_en in rows]
 
 
 def category_tree_with_counts(station: Station | int) -> list[Category]:
