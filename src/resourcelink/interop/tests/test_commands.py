@@ -41,7 +41,7 @@ class CommandTests(InteropTestCase):
         err = StringIO()
         with self.assertRaises(CommandError) as ctx:
             call_command("import_resources", path, station="hubin", user="bob", stderr=err)
-        self.assertIn("2 error(s); nothing was imported", str(ctx.exception))
+        self.assertIn("2 errors; nothing was imported", str(ctx.exception))
         lines = err.getvalue().splitlines()
         self.assertEqual(len(lines), 2)
         self.assertTrue(lines[0].startswith("row 2\t"))

@@ -6,13 +6,15 @@ from django.contrib.auth import get_user_model
 from django.core.exceptions import PermissionDenied
 from django.core.management.base import BaseCommand, CommandError
 from django.http import Http404
+from django.utils.translation import gettext_lazy as _
+from django.utils.translation import ngettext
 
 from resourcelink.accounts.models import Station
 from resourcelink.interop.resource_io import resources_import
 
 
 class Command(BaseCommand):
-    help = (
+    help = _(
         "Import resources from an .xlsx or .csv file into a station, as the given user (who must be an admin, "
         "social worker or coordinator there). Headers may be in Chinese or English; download the template from "
         "the import page. Every row is checked first: if any row has an error, every error is printed with its "
@@ -22,34 +24,41 @@ class Command(BaseCommand):
     )
 
     def add_arguments(self, parser):
-        parser.add_argument("file", help="The .xlsx or .csv file.")
-        parser.add_argument("--station", required=True, help="The station's short name (slug).")
-        parser.add_argument("--user", required=True, help="The username the changes are recorded under.")
-        parser.add_argument("--dry-run", action="store_true", help="Only check the file; import nothing.")
+        parser.add_argument("file", help=_("The .xlsx or .csv file."))
+        parser.add_argument("--station", required=True, help=_("The station's short name (slug)."))
+        parser.add_argument("--user", required=True, help=_("The username the changes are recorded under."))
+        parser.add_argument("--dry-run", action="store_true", help=_("Only check the file; import nothing."))
 
     def handle(self, *args, **options):
         path = Path(options["file"])
         if not path.is_file():
-            raise CommandError(f"No such file: {path}")
+            raise CommandError(_("No such file: %(path)s") % {"path": path})
         station = Station.objects.filter(slug=options["station"], archived_on__isnull=True).first()
         if station is None:
-            raise CommandError(f"No such station: {options['station']}")
+            raise CommandError(_("No such station: %(slug)s") % {"slug": options["station"]})
         user = get_user_model().objects.filter(username=options["user"], is_active=True).first()
         if user is None:
-            raise CommandError(f"No such user: {options['user']}")
+            raise CommandError(_("No such user: %(name)s") % {"name": options["user"]})
         try:
             result = resources_import(actor=user, station=station, file=path.read_bytes(), filename=path.name,
                                       dry_run=options["dry_run"])
         except (PermissionDenied, Http404):
-            raise CommandError(f"{user.username} may not import resources into {station.slug}.") from None
+            raise CommandError(_("%(user)s may not import resources into %(station)s.") % {
+                "user": user.username, "station": station.slug}) from None
         if not result.ok:
             for error in result.errors:
                 row = "-" if error.row is None else error.row
                 column = error.column or "-"
-                self.stderr.write(f"row {row}\t{column}\t{error.message}")
-            raise CommandError(f"{len(result.errors)} error(s); nothing was imported.")
-        verb = "would be" if result.dry_run else "were"
-        self.stdout.write(
-            f"{result.rows} rows: {result.created} {verb} added, {result.updated} {verb} updated, "
-            f"{result.unchanged} unchanged." + (" (dry run: nothing was imported)" if result.dry_run else "")
-        )
+                self.stderr.write(_("row %(row)s\t%(column)s\t%(message)s") % {
+                    "row": row, "column": column, "message": error.message})
+            n = len(result.errors)
+            raise CommandError(ngettext("%(n)d error; nothing was imported.", "%(n)d errors; nothing was imported.",
+                                        n) % {"n": n})
+        counts = {"rows": result.rows, "created": result.created, "updated": result.updated,
+                  "unchanged": result.unchanged}
+        if result.dry_run:
+            self.stdout.write(_("%(rows)d rows: %(created)d would be added, %(updated)d would be updated, "
+                                "%(unchanged)d unchanged (dry run: nothing was imported).") % counts)
+        else:
+            self.stdout.write(_("%(rows)d rows: %(created)d were added, %(updated)d were updated, "
+                                "%(unchanged)d unchanged.") % counts)
