@@ -78,3 +78,10 @@ def test_walk_observation_promote_map_and_search(page, station):
     page.get_by_label("Search").fill("haircut")
     page.get_by_role("button", name="Filter").click()
     expect(page.locator(".resource-rows")).to_contain_text("爱心理发店")
+
+    # Choosing a community offers its grids (the box reloads through htmx).
+    page.get_by_text("More filters").click()
+    expect(page.locator("#id_grid option")).to_have_count(1)
+    page.get_by_label("Community").select_option(label="步行街社区")
+    expect(page.locator("#id_grid option")).to_have_count(2)
+    expect(page.locator("#id_grid")).to_contain_text("第一网格")

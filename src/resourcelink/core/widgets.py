@@ -50,16 +50,23 @@ class RecordChoiceField(forms.Field):
         kwargs.setdefault("required", False)
         super().__init__(**kwargs)
         self.empty_label = empty_label
+        self.exists = None
         self.set_choices([])
 
-    def set_choices(self, pairs) -> None:
+    def set_choices(self, pairs, *, exists=None) -> None:
+        """The options shown. ``exists(pk) -> bool`` validates ids that are
+        not shown (say, a grid of a community not chosen yet); without it
+        only the shown ids are valid."""
         pairs = list(pairs)
         self._ids = {str(pk) for pk, _label in pairs}
+        self.exists = exists
         self.widget.options = [("", self.empty_label), *pairs]
 
     def to_python(self, value):
         if value in (None, ""):
             return None
-        if str(value) not in self._ids:
+        valid = str(value) in self._ids or (
+            self.exists is not None and str(value).isdigit() and self.exists(int(value)))
+        if not valid:
             raise ValidationError(self.error_messages["invalid_choice"], code="invalid_choice", params={"value": value})
         return int(value)

@@ -1,5 +1,6 @@
 from django import forms
 from django.db.models import Q
+from django.urls import reverse
 from django.utils.translation import gettext_lazy as _
 
 from resourcelink.communities.models import Community, Grid
@@ -53,10 +54,19 @@ class ResourceFilterForm(forms.Form):
         # values_list, not model instances: a district has hundreds of grids.
         self.fields["community"].set_choices(Community.objects.filter(
             station=station, archived_on__isnull=True).order_by("name", "id").values_list("pk", "name"))
+        # Grids are offered for the chosen community only (a district has
+        # hundreds; the community box reloads them through htmx); any grid
+        # of the station is still accepted, as the API and old links send.
+        live_grids = Grid.objects.filter(station=station, archived_on__isnull=True)
+        community_id = str(self.data.get("community") or "")
         self.fields["grid"].set_choices(
-            (pk, f"{community} · {name}") for pk, community, name in Grid.objects.filter(
-                station=station, archived_on__isnull=True).order_by("community__name", "name", "id")
-            .values_list("pk", "community__name", "name"))
+            grid_choices(station, int(community_id)) if community_id.isdigit() else [],
+            exists=lambda pk: live_grids.filter(pk=pk).exists(),
+        )
+        self.fields["community"].widget.attrs.update({
+            "hx-get": reverse("directory:grid_options"), "hx-target": "#id_grid", "hx-swap": "innerHTML",
+            "hx-trigger": "change",
+        })
 
     PRIMARY = ("q", "category", "kind")
 
@@ -106,6 +116,11 @@ class ResourceFilterForm(forms.Form):
             radius_km=d.get("radius_km"),
             order=d.get("order") or "name",
         )
+
+
+def grid_choices(station, community_id: int) -> list[tuple[int, str]]:
+    return list(Grid.objects.filter(station=station, community_id=community_id, archived_on__isnull=True)
+                .order_by("name", "id").values_list("pk", "name"))
 
 
 def resource_filter_from_request(request, station) -> tuple[ResourceFilterForm, ResourceFilter | None]:

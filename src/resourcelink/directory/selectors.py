@@ -139,20 +139,25 @@ def distance_km(resource: Resource) -> float | None:
 
 def map_points(*, station: Station | int, filters: ResourceFilter | None = None, limit: int | None = None) -> dict:
     """Compact points for the map: ``[id, lat, lon, kind, name]`` rows, at most
-    ``limit`` (RL_MAP_MAX_POINTS), and the total so the page can say how many
-    were left out."""
+    ``limit`` (RL_MAP_MAX_POINTS), in id order.
+
+    When more match, ``truncated`` is true and ``total`` is None: counting
+    them would scan the whole match a second time (the heaviest requests
+    are exactly those), and the map page already shows the counts by kind
+    and by grid for the same filters.
+    """
     f = filters or ResourceFilter()
     limit = limit or settings.RL_MAP_MAX_POINTS
     qs = apply_filter(_base(station), f).filter(latitude__isnull=False, longitude__isnull=False)
-    rows = list(qs.order_by("id").values_list("id", "latitude", "longitude", "kind", "name")[: limit + 1])
-    truncated = len(rows) > limit
-    rows = rows[:limit]
-    total = qs.count() if truncated else len(rows)
+    points = [list(row) for row in qs.order_by("id").values_list("id", "latitude", "longitude", "kind", "name")[
+        : limit + 1]]
+    truncated = len(points) > limit
+    del points[limit:]
     return {
-        "total": total,
-        "shown": len(rows),
+        "total": None if truncated else len(points),
+        "shown": len(points),
         "truncated": truncated,
-        "points": [[r[0], round(r[1], 6), round(r[2], 6), r[3], r[4]] for r in rows],
+        "points": points,
         "kinds": {k.value: {"label": str(k.label), "colour": KIND_COLOURS[k]} for k in ResourceKind},
     }
 

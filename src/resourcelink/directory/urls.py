@@ -12,6 +12,7 @@ urlpatterns = [
     path("resources/<int:pk>/status/", views.resource_status, name="resource_status"),
     path("map/", views.resource_map, name="map"),
     path("map/data/", views.map_data, name="map_data"),
+    path("grid-options/", views.grid_options, name="grid_options"),
     path("organizations/", views.organization_list, name="organization_list"),
     path("organizations/new/", views.organization_create, name="organization_create"),
     path("organizations/<int:pk>/", views.organization_detail, name="organization_detail"),

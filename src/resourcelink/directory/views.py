@@ -36,6 +36,7 @@ from .forms import (
     ResourceForm,
     ResourceStatusForm,
     ServiceForm,
+    grid_choices,
     resource_filter_from_request,
 )
 from .models import (
@@ -211,6 +212,16 @@ def map_data(request):
         errors = {field: [e["message"] for e in errs] for field, errs in form.errors.get_json_data().items()}
         return JsonResponse({"errors": errors}, status=400)
     return JsonResponse(selectors.map_points(station=station, filters=filters))
+
+
+@station_view
+@require_GET
+def grid_options(request):
+    """The grid box's options for the chosen community (htmx swaps them in
+    when the community filter changes)."""
+    community_id = str(request.GET.get("community") or "")
+    pairs = grid_choices(request.station, int(community_id)) if community_id.isdigit() else []
+    return render(request, "directory/grid_options.html", {"grids": pairs})
 
 
 # --- Organisations (HSDS) ---------------------------------------------------------
