@@ -62,3 +62,26 @@ class Archivable(models.Model):
     @property
     def is_archived(self) -> bool:
         return self.archived_on is not None
+
+
+class Reveal(models.Model):
+    """One showing of a masked value, such as a contact's full phone number.
+
+    Append-only: a row is written each time a permitted user asks to see
+    the value, so a station can always answer who saw whose number, when.
+    """
+
+    station = models.ForeignKey("accounts.Station", verbose_name=_("station"), on_delete=models.PROTECT,
+                                related_name="+")
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, verbose_name=_("user"), on_delete=models.PROTECT,
+                             related_name="+")
+    content_type = models.ForeignKey("contenttypes.ContentType", on_delete=models.PROTECT, related_name="+")
+    object_id = models.PositiveBigIntegerField()
+    field = models.CharField(_("field"), max_length=50)
+    revealed_on = models.DateTimeField(_("shown on"), auto_now_add=True, db_index=True)
+
+    class Meta:
+        verbose_name = _("reveal")
+        verbose_name_plural = _("reveals")
+        ordering = ["-revealed_on", "-id"]
+        indexes = [models.Index(fields=["content_type", "object_id"], name="reveal_record")]

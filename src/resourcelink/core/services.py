@@ -34,3 +34,25 @@ def check_same_station(station_id: int, errors: dict, **related) -> None:
         for item in items:
             if item is not None and getattr(item, "station_id", station_id) != station_id:
                 errors.setdefault(field, []).append(_("Choose one of this station's records."))
+
+
+def reveal_field(*, actor, obj, field: str) -> str:
+    """Show a masked field of a station record to a staff member, and log it.
+
+    Only admins and social workers may see personal contact data in full
+    (DESIGN.md §6); every showing writes a ``Reveal`` row.
+    """
+    from django.contrib.contenttypes.models import ContentType
+    from django.db import transaction
+
+    from resourcelink.accounts.access import require_role
+    from resourcelink.accounts.models import STAFF
+
+    from .models import Reveal
+
+    require_role(actor, obj.station_id, STAFF)
+    with transaction.atomic():
+        Reveal.objects.create(station_id=obj.station_id, user=actor, field=field, object_id=obj.pk,
+                              content_type=ContentType.objects.get_for_model(type(obj)))
+    return getattr(obj, field)
+

@@ -9,6 +9,7 @@ urlpatterns = [
     path("resources/<int:pk>/", views.resource_detail, name="resource_detail"),
     path("resources/<int:pk>/edit/", views.resource_edit, name="resource_edit"),
     path("resources/<int:pk>/verify/", views.resource_verify, name="resource_verify"),
+    path("resources/<int:pk>/phone/", views.resource_reveal_phone, name="resource_reveal_phone"),
     path("resources/<int:pk>/status/", views.resource_status, name="resource_status"),
     path("map/", views.resource_map, name="map"),
     path("map/data/", views.map_data, name="map_data"),

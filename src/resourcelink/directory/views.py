@@ -21,11 +21,13 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_POST
 
 from resourcelink.accounts.access import can, get_scoped_object, require_role
-from resourcelink.accounts.models import EDITORS, STAFF
+from resourcelink.accounts.models import ADMINS, EDITORS, STAFF
 from resourcelink.accounts.views import form_errors_from
 from resourcelink.communities.models import Observation
 from resourcelink.core.decorators import station_view
 from resourcelink.core.history import history_for
+from resourcelink.core.selectors import reveals_of
+from resourcelink.core.services import reveal_field
 
 from . import selectors, services
 from .forms import (
@@ -86,15 +88,35 @@ def resource_list(request):
 @login_required
 def resource_detail(request, pk: int):
     resource = selectors.get_resource_for_user(request.user, pk)
+    return render(request, "directory/resource_detail.html", _detail_context(request, resource))
+
+
+@login_required
+@require_POST
+def resource_reveal_phone(request, pk: int):
+    """Show the full contact phone to an admin or social worker, logged as a
+    Reveal (htmx swaps it into the page; without htmx the page is shown again
+    with the number)."""
+    resource = selectors.get_resource_for_user(request.user, pk)
+    phone = reveal_field(actor=request.user, obj=resource, field="contact_phone")
+    if request.htmx:
+        return render(request, "directory/_phone_revealed.html", {"phone": phone})
+    return render(request, "directory/resource_detail.html", _detail_context(request, resource, phone=phone))
+
+
+def _detail_context(request, resource, *, phone: str | None = None) -> dict:
     observation = (
         Observation.objects.filter(resource=resource).select_related("walk", "walk__community").first()
     )
-    show_phone = can(request.user, resource.station_id, STAFF)
-    return render(request, "directory/resource_detail.html", {
+    is_admin = can(request.user, resource.station_id, ADMINS)
+    return {
         "resource": resource,
         "categories": list(resource.categories.all()),
         "colour": KIND_COLOURS.get(resource.kind, "#808080"),
-        "phone": resource.contact_phone if show_phone else resource.masked_phone,
+        # Masked for everyone until a staff member asks (and the showing is logged).
+        "phone": phone,
+        "can_reveal": can(request.user, resource.station_id, STAFF),
+        "reveals": reveals_of(resource) if is_admin else None,
         "observation": observation,
         "history": history_for(resource),
         "can_edit_this": can(request.user, resource.station_id, EDITORS),
@@ -103,7 +125,7 @@ def resource_detail(request, pk: int):
         "age": selectors.verified_age_days(resource),
         "stale_days": settings.RL_STALE_DAYS,
         **_tiles(),
-    })
+    }
 
 
 def _tiles() -> dict:

@@ -23,17 +23,42 @@ class ResourceDetailTests(DirectoryTestCase):
         self.login(self.bob)
         self.assertNotContains(self.client.get(self.url(self.hall)), 'id="detail-map"')
 
-    def test_it_shows_the_full_phone_to_staff(self):
-        for user in (self.alice, self.bob):
-            self.login(user)
-            self.assertContains(self.client.get(self.url()), "13812345678")
-
-    def test_it_masks_the_phone_for_viewers_and_coordinators(self):
-        for user in (self.victor, self.carol):
+    def test_it_masks_the_phone_for_everyone_until_asked(self):
+        for user in (self.alice, self.bob, self.carol, self.victor):
             self.login(user)
             r = self.client.get(self.url())
             self.assertContains(r, "138****5678")
             self.assertNotContains(r, "13812345678")
+        self.login(self.bob)
+        self.assertContains(self.client.get(self.url()), "Show the number")
+        self.login(self.victor)
+        self.assertNotContains(self.client.get(self.url()), "Show the number")
+
+    def test_staff_see_the_number_when_they_ask_and_it_is_logged(self):
+        from resourcelink.core.models import Reveal
+
+        reveal = reverse("directory:resource_reveal_phone", args=[self.jewel.pk])
+        self.login(self.bob)
+        r = self.client.post(reveal, HTTP_HX_REQUEST="true")
+        self.assertContains(r, "13812345678")
+        self.assertNotContains(r, "<html")
+        r = self.client.post(reveal)
+        self.assertContains(r, "13812345678")
+        logs = list(Reveal.objects.filter(object_id=self.jewel.pk))
+        self.assertEqual([(x.user, x.field, x.station) for x in logs], [(self.bob, "contact_phone", self.station)] * 2)
+        self.login(self.alice)
+        self.assertContains(self.client.get(self.url()), "Who was shown the phone number")
+
+    def test_viewers_coordinators_and_outsiders_cannot_ask(self):
+        from resourcelink.core.models import Reveal
+
+        reveal = reverse("directory:resource_reveal_phone", args=[self.jewel.pk])
+        for user, status in ((self.victor, 403), (self.carol, 403), (self.oscar, 404)):
+            self.login(user)
+            self.assertEqual(self.client.post(reveal).status_code, status)
+        self.login(self.bob)
+        self.assertEqual(self.client.get(reveal).status_code, 405)
+        self.assertFalse(Reveal.objects.exists())
 
     def test_it_is_404_for_an_outsider(self):
         self.login(self.oscar)
