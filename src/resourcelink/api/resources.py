@@ -10,8 +10,9 @@ from django.utils.translation import gettext as _
 from ninja import Field, Query, Router, Schema, Status
 
 from resourcelink.accounts.access import roles_for
-from resourcelink.accounts.models import STAFF, Station
+from resourcelink.accounts.models import Station
 from resourcelink.communities.models import Community, Grid
+from resourcelink.core.services import reveal_field
 from resourcelink.directory.forms import ResourceFilterForm
 from resourcelink.directory.models import Resource
 from resourcelink.directory.selectors import distance_km, get_resource_for_user, resources_search
@@ -166,7 +167,9 @@ REQUIRED_FIELDS = {"name", "kind", "is_formal", "is_internal", "source", "status
 
 def resource_out(resource: Resource, roles: dict[int, str]) -> dict:
     """A resource as the API shows it; reads only what the selectors loaded."""
-    phone = resource.contact_phone if roles.get(resource.station_id) in STAFF else resource.masked_phone
+    # Masked for every role: the full number comes only from the logged
+    # reveal-phone operation (DESIGN.md §6).
+    phone = resource.masked_phone
     distance = distance_km(resource)
     return {
         "id": resource.pk,
@@ -276,6 +279,22 @@ def resource_list(request: HttpRequest, filters: Query[ResourceFilterParams], pa
 @router.get("/resources/{int:resource_id}", response={200: ResourceOut, **READ_ERRORS}, summary="One resource")
 def resource_detail(request: HttpRequest, resource_id: int):
     return _detail(request.auth, resource_id)
+
+
+class PhoneOut(Schema):
+    contact_phone: str
+
+
+@router.post(
+    "/resources/{int:resource_id}/reveal-phone",
+    response={200: PhoneOut, **READ_ERRORS},
+    summary="Show a resource's full contact phone",
+    description="Needs the admin or social worker role at the station. Every call is logged (who, when, which "
+                "resource) and admins see the log on the resource's page.",
+)
+def resource_reveal_phone(request: HttpRequest, resource_id: int):
+    resource = get_resource_for_user(request.auth, resource_id)
+    return {"contact_phone": reveal_field(actor=request.auth, obj=resource, field="contact_phone")}
 
 
 @router.post(

@@ -43,9 +43,9 @@ class ResourceListTests(ApiTestCase):
         row = self.get(URL, self.carol, q="珠宝").json()["results"][0]
         self.assertEqual(row["contact_phone"], "138****5678")
 
-    def test_it_shows_phones_to_a_social_worker(self):
+    def test_it_masks_phones_for_a_social_worker_too(self):
         row = self.get(URL, self.bob, q="珠宝").json()["results"][0]
-        self.assertEqual(row["contact_phone"], PHONE)
+        self.assertEqual(row["contact_phone"], "138****5678")
 
     def test_it_never_lists_another_station(self):
         response = self.get(URL, self.oscar)
@@ -157,8 +157,21 @@ class ResourceDetailTests(ApiTestCase):
         self.assertEqual(response.status_code, 200)
         body = response.json()
         self.assertEqual(body["uuid"], str(self.jewellers.uuid))
-        self.assertEqual(body["contact_phone"], PHONE)
+        self.assertEqual(body["contact_phone"], "138****5678")
         self.assertEqual([c["code"] for c in body["categories"]], ["food.staple"])
+
+    def test_it_reveals_the_phone_to_staff_and_logs_it(self):
+        from resourcelink.core.models import Reveal
+
+        url = f"{self.url(self.jewellers)}/reveal-phone"
+        response = self.client.post(url, headers=self.auth(self.bob))
+        self.assertEqual(response.status_code, 200)
+        self.assertEqual(response.json(), {"contact_phone": PHONE})
+        self.assertEqual(Reveal.objects.get().user, self.bob)
+        for user, status in ((self.victor, 403), (self.carol, 403), (self.oscar, 404)):
+            response = self.client.post(url, headers=self.auth(user))
+            self.assertEqual(response.status_code, status)
+        self.assertEqual(Reveal.objects.count(), 1)
 
     def test_it_masks_the_phone_for_a_viewer(self):
         self.assertEqual(self.get(self.url(self.jewellers), self.victor).json()["contact_phone"], "138****5678")
