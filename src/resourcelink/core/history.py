@@ -26,7 +26,16 @@ class HistoryEntry:
     changes: list[FieldChange] = field(default_factory=list)
 
 
-def _display(model, field_name: str, value) -> str:
+def _related_name(cache: dict, model, pk) -> str:
+    """str() of a related row, read once per history listing."""
+    key = (model, pk)
+    if key not in cache:
+        related = model._default_manager.filter(pk=pk).first()
+        cache[key] = str(related) if related is not None else str(pk)
+    return cache[key]
+
+
+def _display(model, field_name: str, value, cache: dict) -> str:
     if value is None or value == "":
         return "—"
     try:
@@ -34,8 +43,7 @@ def _display(model, field_name: str, value) -> str:
     except Exception:
         return str(value)
     if model_field.many_to_one:
-        related = model_field.related_model._default_manager.filter(pk=value).first()
-        return str(related) if related is not None else str(value)
+        return _related_name(cache, model_field.related_model, value)
     if isinstance(value, bool):
         return str(_("yes") if value else _("no"))
     if getattr(model_field, "choices", None):
@@ -52,6 +60,7 @@ def history_for(obj, *, limit: int = 50) -> list[HistoryEntry]:
     """Newest first: who did what to ``obj`` and which fields changed."""
     records = list(obj.history.select_related("history_user").order_by("-history_date", "-history_id")[: limit + 1])
     model = type(obj)
+    cache: dict = {}  # related rows named in several changes are read once
     entries = []
     for i, record in enumerate(records[:limit]):
         previous = records[i + 1] if i + 1 < len(records) else None
@@ -62,8 +71,8 @@ def history_for(obj, *, limit: int = 50) -> list[HistoryEntry]:
                 if change.field in HIDDEN:
                     continue
                 label = _label(model, change.field)
-                changes.append(FieldChange(change.field, label, _m2m_or(model, change.field, change.old),
-                                           _m2m_or(model, change.field, change.new),
+                changes.append(FieldChange(change.field, label, _m2m_or(model, change.field, change.old, cache),
+                                           _m2m_or(model, change.field, change.new, cache),
                                            many=isinstance(change.new, list) or isinstance(change.old, list)))
             if not changes and not record.history_change_reason:
                 continue
@@ -112,7 +121,7 @@ def _label(model, name: str) -> str:
         return name
 
 
-def _m2m_or(model, name: str, value) -> str:
+def _m2m_or(model, name: str, value, cache: dict) -> str:
     if isinstance(value, list):
         # m2m snapshot: [{"resource": 1, "category": 5}, ...] -> names
         try:
@@ -121,6 +130,9 @@ def _m2m_or(model, name: str, value) -> str:
             return str(value)
         target_field = target._meta.model_name
         ids = [row.get(target_field) for row in value if isinstance(row, dict)]
-        names = [str(o) for o in target.objects.filter(pk__in=ids)]
+        missing = [pk for pk in ids if (target, pk) not in cache]
+        for row in target._default_manager.filter(pk__in=missing):
+            cache[(target, row.pk)] = str(row)
+        names = [_related_name(cache, target, pk) for pk in ids]
         return ", ".join(sorted(names)) or "—"
-    return _display(model, name, value)
+    return _display(model, name, value, cache)
