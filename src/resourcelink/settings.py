@@ -100,6 +100,9 @@ INSTALLED_APPS = [
     "resourcelink.taxonomy",
     "resourcelink.communities",
     "resourcelink.directory",
+    "resourcelink.people",
+    "resourcelink.needs",
+    "resourcelink.matching",
     "resourcelink.interop",
 ]
 

@@ -205,6 +205,12 @@ class Resource(StationOwned):
     unit = models.CharField(_("unit"), max_length=30, blank=True)
     availability = models.CharField(_("availability"), max_length=300, blank=True)
     eligibility = models.TextField(_("eligibility"), blank=True)
+    # Structured eligibility the matching engine enforces; the text above
+    # explains it to people. Empty: anyone may be linked.
+    eligible_tags = models.ManyToManyField(
+        "people.VulnerabilityTag", verbose_name=_("only for"), blank=True, related_name="+",
+        help_text=_("Only households with one of these vulnerabilities may be linked. Leave empty for anyone."),
+    )
     source = models.CharField(_("source"), max_length=20, choices=ResourceSource.choices, default=ResourceSource.WALK)
     source_date = models.DateField(_("source date"), null=True, blank=True)
     last_verified_on = models.DateField(_("last verified"), null=True, blank=True)
@@ -226,7 +232,7 @@ class Resource(StationOwned):
     # rows instead of adding duplicates.
     import_key = models.CharField(max_length=64, editable=False, db_index=True, default="")
 
-    history = HistoricalRecords(m2m_fields=[categories])
+    history = HistoricalRecords(m2m_fields=[categories, eligible_tags])
 
     class Meta:
         verbose_name = _("resource")
