@@ -100,8 +100,16 @@ class Need(StationOwned, Archivable):
     grid = models.ForeignKey("communities.Grid", verbose_name=_("grid"), null=True, blank=True,
                              on_delete=models.PROTECT, related_name="+")
     import_key = models.CharField(max_length=64, editable=False, default="", db_index=True)
+    # URGENCY_RANK as a column the database computes, so "most urgent first,
+    # then oldest" is an index scan that stops after one page, not a sort of
+    # every open need (100,000 in a district).
+    urgency_rank = models.GeneratedField(
+        expression=models.Case(*[models.When(urgency=u.value, then=models.Value(r)) for u, r in
+                                 URGENCY_RANK.items()], default=models.Value(9)),
+        output_field=models.PositiveSmallIntegerField(), db_persist=True,
+    )
 
-    history = HistoricalRecords()
+    history = HistoricalRecords(excluded_fields=["urgency_rank"])
 
     class Meta:
         verbose_name = _("need")
@@ -113,6 +121,8 @@ class Need(StationOwned, Archivable):
             models.Index(fields=["station", "category", "status"], name="need_station_category"),
             models.Index(fields=["station", "grid", "status"], name="need_station_grid"),
             models.Index(fields=["station", "assigned_to", "status"], name="need_station_assignee"),
+            models.Index(fields=["station", "urgency_rank", "created_on", "id"], name="need_station_rank"),
+            models.Index(fields=["station", "first_linked_on"], name="need_station_first_linked"),
         ]
         constraints = [models.CheckConstraint(condition=models.Q(quantity__gte=1), name="need_quantity_positive")]
 

@@ -1,0 +1,267 @@
+"""Reads of needs and links: filtered lists, committed quantities, follow-ups
+and the needs dashboard. Every read is station-scoped, loads what its rows
+show up front and aggregates in the database, so a page's query count does
+not grow with its rows (or with 100,000 open needs)."""
+
+import math
+from dataclasses import dataclass, field
+from datetime import date, timedelta
+
+from django.db.models import Count, DurationField, ExpressionWrapper, F, Q, QuerySet, Sum
+from django.utils import timezone
+
+from resourcelink.accounts.models import Station
+from resourcelink.taxonomy.models import Category
+
+from .models import (
+    LINK_STATUSES_COMMITTED,
+    NEED_STATUSES_WANTING,
+    URGENCY_DEFINITIONS,
+    URGENCY_RANK,
+    Link,
+    LinkStatus,
+    Need,
+    NeedStatus,
+    StatusChange,
+    Urgency,
+)
+
+LINK_STATUSES_LIVE = (LinkStatus.PROPOSED, LinkStatus.CONFIRMED)
+DASHBOARD_WINDOW_DAYS = 90
+# Age buckets of open needs on the dashboard: (key, label, lower bound in days).
+AGE_BUCKETS = (("d0", 0), ("d1", 1), ("d3", 3), ("d7", 7), ("d30", 30))
+
+
+@dataclass
+class NeedFilter:
+    """Every way a need list can be narrowed. ``status``: "" = still wanting
+    (NEED_STATUSES_WANTING), "all" = any, or one NeedStatus value."""
+
+    status: str = ""
+    urgency: str = ""
+    category: Category | None = None
+    community_id: int | None = None
+    grid_id: int | None = None
+    assigned_to_id: int | None = None
+    source: str = ""
+    household_id: int | None = None
+    due_today: bool = False
+    overdue: bool = False
+    min_age_days: int | None = None
+    max_age_days: int | None = None
+    order: str = "urgency"  # urgency | due | -created
+    extra: dict = field(default_factory=dict)
+
+    def category_ids(self) -> list[int]:
+        if self.category is None:
+            return []
+        if "category_ids" not in self.extra:
+            self.extra["category_ids"] = list(Category.objects.filter(
+                station_id=self.category.station_id, path__startswith=self.category.path).values_list("pk", flat=True))
+        return self.extra["category_ids"]
+
+
+ORDERINGS = {
+    # urgency_rank is a generated column, indexed with created_on: an index scan.
+    "urgency": ("urgency_rank", "created_on", "id"),
+    "due": (F("due_on").asc(nulls_last=True), "urgency_rank", "id"),
+    "-created": ("-created_on", "-id"),
+}
+
+NEED_LIST_FIELDS = (
+    "id", "station_id", "household_id", "resident_id", "category_id", "quantity", "unit", "urgency", "due_on",
+    "source", "status", "created_on", "assigned_to_id", "community_id", "grid_id", "first_linked_on",
+    "household__id", "household__name", "category__id", "category__name_zh_hans", "category__name_en",
+    "category__retired_on", "community__id", "community__name", "grid__id", "grid__name",
+    "assigned_to__id", "assigned_to__username", "assigned_to__first_name", "assigned_to__last_name",
+)
+
+
+def apply_need_filter(qs: QuerySet[Need], f: NeedFilter, *, today: date | None = None) -> QuerySet[Need]:
+    today = today or timezone.localdate()
+    if f.status == "all":
+        pass
+    elif f.status:
+        qs = qs.filter(status=f.status)
+    else:
+        qs = qs.filter(status__in=NEED_STATUSES_WANTING)
+    if f.urgency:
+        qs = qs.filter(urgency=f.urgency)
+    if f.category is not None:
+        qs = qs.filter(category_id__in=f.category_ids())
+    if f.community_id:
+        qs = qs.filter(community_id=f.community_id)
+    if f.grid_id:
+        qs = qs.filter(grid_id=f.grid_id)
+    if f.assigned_to_id:
+        qs = qs.filter(assigned_to_id=f.assigned_to_id)
+    if f.source:
+        qs = qs.filter(source=f.source)
+    if f.household_id:
+        qs = qs.filter(household_id=f.household_id)
+    if f.due_today:
+        qs = qs.filter(due_on=today)
+    if f.overdue:
+        qs = qs.filter(due_on__lt=today, status__in=NEED_STATUSES_WANTING)
+    now = timezone.now()
+    if f.min_age_days is not None:
+        qs = qs.filter(created_on__lte=now - timedelta(days=f.min_age_days))
+    if f.max_age_days is not None:
+        qs = qs.filter(created_on__gt=now - timedelta(days=f.max_age_days))
+    return qs
+
+
+def needs_for_station(station: Station | int, filters: NeedFilter | dict | None = None) -> QuerySet[Need]:
+    """The station's (non-archived) needs matching ``filters``, in a stable
+    order, with what a list row shows loaded in the same query."""
+    if isinstance(filters, dict):
+        filters = NeedFilter(**filters)
+    f = filters or NeedFilter()
+    qs = apply_need_filter(Need.objects.filter(station=station, archived_on__isnull=True), f)
+    return (qs.order_by(*ORDERINGS.get(f.order, ORDERINGS["urgency"]))
+            .select_related("household", "category", "community", "grid", "assigned_to")
+            .only(*NEED_LIST_FIELDS))
+
+
+def need_detail(user, pk) -> Need:
+    """One need for a user (404 outside their stations), with its relations."""
+    from resourcelink.accounts.access import get_scoped_object
+
+    return get_scoped_object(
+        user, Need.objects.select_related("household", "resident", "category", "community", "grid", "assigned_to",
+                                          "station"), pk)
+
+
+get_need_for_user = need_detail
+
+
+def get_link_for_user(user, pk, *, roles=None) -> Link:
+    from resourcelink.accounts.access import get_scoped_object
+
+    return get_scoped_object(user, Link.objects.select_related("need", "resource"), pk, roles=roles)
+
+
+def links_of_need(need: Need) -> list[Link]:
+    return list(need.links.select_related("resource", "consent_override_by").order_by("created_on", "id"))
+
+
+def status_changes_of_need(need: Need) -> list[StatusChange]:
+    return list(need.status_changes.select_related("changed_by", "link").order_by("changed_on", "id"))
+
+
+def committed_by_resource(*, station: Station | int, resource_ids=None) -> dict[int, int]:
+    """``{resource_id: quantity held by proposed, confirmed and delivered links}``."""
+    qs = Link.objects.filter(station=station, status__in=LINK_STATUSES_COMMITTED)
+    if resource_ids is not None:
+        qs = qs.filter(resource_id__in=list(resource_ids))
+    return {rid: n or 0 for rid, n in qs.order_by().values_list("resource_id").annotate(n=Sum("quantity"))}
+
+
+def committed_by_need(*, need_ids) -> dict[int, int]:
+    """``{need_id: quantity held by proposed, confirmed and delivered links}``."""
+    qs = Link.objects.filter(need_id__in=list(need_ids), status__in=LINK_STATUSES_COMMITTED)
+    return {nid: n or 0 for nid, n in qs.order_by().values_list("need_id").annotate(n=Sum("quantity"))}
+
+
+def follow_ups_due(station: Station | int, on: date | None = None) -> QuerySet[Link]:
+    """Live links (proposed or confirmed) whose follow-up date is ``on``
+    (today) or earlier, oldest first."""
+    on = on or timezone.localdate()
+    return (Link.objects.filter(station=station, status__in=LINK_STATUSES_LIVE, follow_up_on__lte=on)
+            .select_related("need", "need__category", "resource")
+            .order_by("follow_up_on", "id"))
+
+
+def _percentile_duration(qs: QuerySet, n: int, p: float) -> timedelta | None:
+    """Nearest-rank percentile of ``duration`` by ORDER BY + OFFSET: the
+    database sorts, Python reads one row."""
+    if n == 0:
+        return None
+    k = max(0, math.ceil(p * n) - 1)
+    row = qs.order_by("duration", "id").values_list("duration", flat=True)[k:k + 1]
+    value = list(row)
+    if not value:
+        return None
+    d = value[0]
+    if isinstance(d, (int, float)):  # some backends give microseconds
+        d = timedelta(microseconds=d)
+    return d
+
+
+def needs_dashboard(station: Station | int, *, now=None) -> dict:
+    """Open needs by urgency and age, time from recording to first link
+    (median and 90th percentile, needs recorded in the last 90 days), the
+    share of needs met within 72 hours and overdue follow-ups. Seven queries
+    whatever the number of needs."""
+    now = now or timezone.now()
+    today = timezone.localdate(now)
+    needs = Need.objects.filter(station=station, archived_on__isnull=True).order_by()
+    wanting = needs.filter(status__in=NEED_STATUSES_WANTING)
+
+    # 1. Open needs by urgency × age, due today and overdue: one GROUP BY.
+    bounds = [(key, now - timedelta(days=days)) for key, days in AGE_BUCKETS]
+    aggregates = {"total": Count("id"), "due_today": Count("id", filter=Q(due_on=today)),
+                  "overdue": Count("id", filter=Q(due_on__lt=today))}
+    for i, (key, upper) in enumerate(bounds):
+        q = Q(created_on__lte=upper)
+        if i + 1 < len(bounds):
+            q &= Q(created_on__gt=bounds[i + 1][1])
+        aggregates[key] = Count("id", filter=q)
+    by_urgency = {row["urgency"]: row for row in wanting.values("urgency").annotate(**aggregates)}
+    rows = []
+    for urgency in sorted(Urgency, key=lambda u: URGENCY_RANK[u]):
+        row = by_urgency.get(urgency.value, {})
+        rows.append({
+            "urgency": urgency.value, "label": urgency.label, "definition": URGENCY_DEFINITIONS[urgency],
+            "total": row.get("total", 0), "due_today": row.get("due_today", 0), "overdue": row.get("overdue", 0),
+            "ages": [row.get(key, 0) for key, _days in AGE_BUCKETS],
+        })
+    age_totals = [sum(r["ages"][i] for r in rows) for i in range(len(AGE_BUCKETS))]
+    open_total = sum(r["total"] for r in rows)
+
+    # 2–4. Time to first link over needs recorded in the window.
+    window_start = now - timedelta(days=DASHBOARD_WINDOW_DAYS)
+    linked = needs.filter(created_on__gte=window_start, first_linked_on__isnull=False).annotate(
+        duration=ExpressionWrapper(F("first_linked_on") - F("created_on"), output_field=DurationField()))
+    n_linked = linked.count()
+    median = _percentile_duration(linked, n_linked, 0.5)
+    p90 = _percentile_duration(linked, n_linked, 0.9)
+
+    # 5. Met within 72 hours, of needs recorded in the window and at least 72 hours old.
+    cutoff = now - timedelta(hours=72)
+    met = needs.filter(created_on__gte=window_start, created_on__lte=cutoff).exclude(
+        status=NeedStatus.CANCELLED).aggregate(
+        n=Count("id"),
+        met=Count("id", filter=Q(status=NeedStatus.MET, closed_on__lte=F("created_on") + timedelta(hours=72))),
+    )
+    met_share = (met["met"] / met["n"]) if met["n"] else None
+
+    # 6–7. Overdue follow-ups: how many, and the oldest few.
+    overdue_follow_ups = follow_ups_due(station, today - timedelta(days=1))
+    max_age_bucket = max(age_totals) if age_totals else 0
+    return {
+        "open_total": open_total,
+        "by_urgency": rows,
+        "age_buckets": [key for key, _days in AGE_BUCKETS],
+        "age_totals": age_totals,
+        "age_max": max_age_bucket,
+        "due_today": sum(r["due_today"] for r in rows),
+        "overdue": sum(r["overdue"] for r in rows),
+        "window_days": DASHBOARD_WINDOW_DAYS,
+        "linked_count": n_linked,
+        "time_to_link_median": median,
+        "time_to_link_p90": p90,
+        "met_72h_count": met["met"],
+        "met_72h_of": met["n"],
+        "met_72h_share": met_share,
+        "follow_ups_overdue_count": overdue_follow_ups.count(),
+        "follow_ups_overdue": list(overdue_follow_ups[:10]),
+    }
+
+
+def needs_of_household(household) -> list[Need]:
+    return list(Need.objects.filter(household=household, archived_on__isnull=True)
+                .select_related("category").order_by("urgency_rank", "-created_on", "-id")
+                .only("id", "station_id", "household_id", "category_id", "quantity", "unit", "urgency", "status",
+                      "due_on", "created_on", "category__id", "category__name_zh_hans", "category__name_en",
+                      "category__retired_on"))
