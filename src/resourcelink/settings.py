@@ -244,6 +244,12 @@ RL_MAP_MAX_POINTS = env_int("RL_MAP_MAX_POINTS", 5000)
 RL_STALE_DAYS = env_int("RL_STALE_DAYS", 90)
 RL_PAGE_SIZE = env_int("RL_PAGE_SIZE", 50)
 
+# --- Personal data ------------------------------------------------------------
+# Comma-separated Fernet keys for residents' ID numbers; the first encrypts,
+# all decrypt (rotation: new key first, `manage.py people_rekey`, drop the old).
+# Production must set it; elsewhere a key is derived from SECRET_KEY.
+RL_FIELD_KEYS = env_list("RL_FIELD_KEYS")
+
 # --- Security ---------------------------------------------------------------
 SESSION_COOKIE_HTTPONLY = True
 CSRF_COOKIE_HTTPONLY = False  # htmx reads the token from the page, not the cookie

@@ -24,12 +24,14 @@ def _with_history_user(obj, actor):
 def station_create(*, name: str, slug: str, actor=None, **fields) -> Station:
     """Create a station with the default category tree. Used by the CLI and
     the demo; there is no web form for it, as a station is set up once."""
+    from resourcelink.people.services import vulnerability_tags_install
     from resourcelink.taxonomy.services import category_tree_install
 
     station = Station(name=name, slug=slug, created_by=actor, updated_by=actor, **fields)
     station.full_clean()
     _with_history_user(station, actor).save()
     category_tree_install(station=station, actor=actor)
+    vulnerability_tags_install(station=station, actor=actor)
     return station
 
 

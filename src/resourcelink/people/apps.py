@@ -6,3 +6,6 @@ class PeopleConfig(AppConfig):
     name = "resourcelink.people"
     label = "people"
     verbose_name = _("Households and residents")
+
+    def ready(self):
+        from . import checks  # noqa: F401  (registers the system check)
