@@ -27,6 +27,7 @@ COMMANDS = [
     ("export", "export_resources", gettext_noop("Export resources to a spreadsheet or an HSDS file.")),
     ("backup", "backup", gettext_noop("Back up the database and the photos to one file.")),
     ("restore", "restore", gettext_noop("Replace the database and the photos with a backup.")),
+    ("allocate", "allocate", gettext_noop("Share out supply among open needs: a draft, or links with --accept.")),
 ]
 ALIASES = {name: command for name, command, _help in COMMANDS}
 
