@@ -80,7 +80,7 @@ class LinkSpec:
     consent_override_reason: str = ""
 
 
-def _status_label(value: str) -> str:
+def status_label(value: str) -> str:
     try:
         return str(NeedStatus(value).label)
     except ValueError:
@@ -93,7 +93,7 @@ def _status_label(value: str) -> str:
 def _illegal(from_status: str, to_status: str) -> IllegalTransition:
     return IllegalTransition(
         {"status": _("A status cannot move from “%(from)s” to “%(to)s”.") % {
-            "from": _status_label(from_status), "to": _status_label(to_status)}},
+            "from": status_label(from_status), "to": status_label(to_status)}},
     )
 
 

@@ -205,7 +205,7 @@ def _detail_context(request, need, *, link_form=None) -> dict:
         "resident_label": mask_name(need.resident.name) if need.resident_id else "",
         "allowed": [(s, NeedStatus(s).label) for s in sorted(NEED_TRANSITIONS.get(need.status, ()))],
         "transition_form": NeedTransitionForm(),
-        "changes": selectors.status_changes_of_need(need),
+        "changes": _labelled(selectors.status_changes_of_need(need)),
         "links": links,
         "committed": committed,
         "lacking": max(0, need.quantity - committed),
@@ -216,6 +216,13 @@ def _detail_context(request, need, *, link_form=None) -> dict:
         "urgency_definitions": urgency_choices_with_definitions(),
         "urgency_class": URGENCY_CLASSES.get(need.urgency, ""),
     }
+
+
+def _labelled(changes):
+    for change in changes:
+        change.from_label = services.status_label(change.from_status) if change.from_status else ""
+        change.to_label = services.status_label(change.to_status)
+    return changes
 
 
 @login_required
