@@ -162,6 +162,8 @@ def allocation_parameters_clean(*, station: Station, parameters: dict[str, Any])
                                    low=0.0, high=MAX_DISTANCE_KM_MAX),
         "distance_weight": _number(DEFAULT_DISTANCE_WEIGHT if weight in (None, "") else weight,
                                    f["policy", "distance_weight"], errors, low=0.0, high=DISTANCE_WEIGHT_MAX),
+        # The greedy pass is the baseline the run page compares with.
+        "with_greedy": bool(policy.get("with_greedy", True)),
     }
     if errors:
         raise ValidationError(errors)
@@ -179,7 +181,7 @@ def allocation_run_create(*, actor, station: Station, parameters: dict[str, Any]
     clean = allocation_parameters_clean(station=station, parameters=parameters)
     with transaction.atomic():
         run = AllocationRun(station=station, parameters=clean, status=AllocationRun.Status.DRAFT)
-        save_with_history(run, actor=actor)
+        save_with_history(run, actor=actor, exclude=["timings"])  # filled by the draft
         run = draft.allocation_draft_build(run, progress=progress)
     return run
 

@@ -96,6 +96,20 @@ class SuggestionsTest(MatchingTestCase):
             rows = suggestions_for_need(need)
         self.assertEqual(len(rows), 10)
 
+    def test_one_action_links_and_the_capacity_is_not_offered_twice(self):
+        self.login(self.bob)
+        r = self.client.get(self.url)
+        link_url = reverse("needs:link_create", args=[self.need.pk])
+        self.assertContains(r, f'action="{link_url}"')
+        self.assertContains(r, f'name="resource" value="{self.rice.pk}"')
+        self.client.post(link_url, {"resource": self.rice.pk, "quantity": 5})
+        self.assertEqual(self.rice.links.filter(need=self.need).get().quantity, 5)
+        # The need lacks nothing more: nothing is suggested with a quantity above what is left.
+        other = self.make_need(self.home, "food.staple", quantity=50)
+        rice = next(row for row in suggestions_for_need(other) if row["name"] == "大米仓")
+        self.assertIn("42 left of 50", rice["reasons"])
+        self.assertEqual(rice["default_quantity"], 42)
+
     def test_it_shows_the_link_form_to_editors_only(self):
         self.login(self.victor)
         r = self.client.get(self.url)

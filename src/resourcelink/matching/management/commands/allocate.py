@@ -56,6 +56,8 @@ class Command(BaseCommand):
                             help=_("Resources farther from the household are not used."))
         parser.add_argument("--distance-weight", type=float, default=services.DEFAULT_DISTANCE_WEIGHT,
                             help=_("How much nearer resources are preferred (0: not at all)."))
+        parser.add_argument("--no-greedy", action="store_true",
+                            help=_("Skip the greedy baseline the summary compares the optimum with."))
         parser.add_argument("--accept", action="store_true", help=_("Accept the whole draft: make the links."))
         parser.add_argument("--no-progress", action="store_true", help=_("Do not show the progress bar."))
 
@@ -94,7 +96,7 @@ class Command(BaseCommand):
                 "tiers": options["tiers"],
                 "priority_tag_ids": self._ids(VulnerabilityTag, station, options["priority_tag"], "--priority-tag"),
                 "household_cap": options["household_cap"], "max_distance_km": options["max_distance_km"],
-                "distance_weight": options["distance_weight"],
+                "distance_weight": options["distance_weight"], "with_greedy": not options["no_greedy"],
             },
         }
         bar = None
