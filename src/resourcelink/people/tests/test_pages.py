@@ -232,3 +232,23 @@ class WriteTests(PageFixture):
             "code": "veteran", "name_zh_hans": "退役军人", "name_en": "Veteran", "weight": 4, "sort_order": 200})
         self.assertRedirects(response, reverse("people:tag_list"))
         self.assertTrue(VulnerabilityTag.objects.filter(station=self.station, code="veteran").exists())
+
+
+class QueryCountTests(PeopleTestCase):
+    def test_it_lists_households_in_a_constant_number_of_queries(self):
+        from resourcelink.people.testing import make_household, make_resident
+
+        self.login(self.victor)
+        url = reverse("people:household_list")
+        self.client.get(url)  # warm caches (content types, sessions)
+        from django.db import connection
+        from django.test.utils import CaptureQueriesContext
+
+        with CaptureQueriesContext(connection) as few:
+            self.client.get(url)
+        for _ in range(5):
+            make_resident(make_household(self.station, self.community), tags=[self.elderly])
+        with CaptureQueriesContext(connection) as many:
+            response = self.client.get(url)
+        self.assertEqual(response.status_code, 200)
+        self.assertEqual(len(many), len(few))

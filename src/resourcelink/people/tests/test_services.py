@@ -323,3 +323,15 @@ class SelectorTests(PeopleTestCase):
             self.assertEqual(resident.id_number_digest, digest)
             with self.assertRaises(services.DuplicateIdNumber):
                 services.resident_create(actor=self.bob, household=self.household, name="赵六", id_number=number)
+
+
+class RekeyCommandTests(PeopleTestCase):
+    def test_it_runs_the_rekey_command(self):
+        from io import StringIO
+
+        from django.core.management import call_command
+
+        out = StringIO()
+        call_command("people_rekey", stdout=out)
+        self.assertIn("Re-encrypted 2 ID numbers.", out.getvalue())
+        self.assertEqual(crypto.decrypt(Resident.objects.get(pk=self.zhang.pk).id_number_encrypted), ZHANG_ID)
