@@ -15,7 +15,8 @@ from datetime import date
 
 from django.core.exceptions import ValidationError
 from django.db import transaction
-from django.db.models import Sum
+from django.db.models import F, Sum, Value
+from django.db.models.functions import Coalesce
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from simple_history.utils import bulk_create_with_history
@@ -414,8 +415,11 @@ def links_create(*, actor, station: Station, items: Sequence[LinkSpec], run=None
             need.updated_by = _user(actor)
             if need.first_linked_on is None:
                 need.first_linked_on = now
-        Need.objects.bulk_update(moved, ["status", "status_changed_on", "first_linked_on", "updated_on",
-                                         "updated_by"], batch_size=500)
+        # Same values for every moved need: one plain UPDATE per chunk, not a CASE per row.
+        for chunk in _chunks([n.pk for n in moved]):
+            Need.objects.filter(pk__in=chunk).update(
+                status=NeedStatus.LINKED, status_changed_on=now, updated_on=now, updated_by=_user(actor),
+                first_linked_on=Coalesce(F("first_linked_on"), Value(now)))
         Need.history.bulk_history_create(moved, update=True, default_user=_user(actor),
                                          default_change_reason=(reason or _("A link was proposed."))[:100])
     StatusChange.objects.bulk_create(changes, batch_size=1000)
