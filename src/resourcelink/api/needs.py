@@ -109,7 +109,6 @@ class TransitionIn(Schema):
 class SuggestionOut(Schema):
     resource: int
     name: str
-    kind: str
     fit: str = Field(description="same, narrower or broader category.")
     distance_km: float | None
     capacity_left: int | None = Field(description="Null when the resource has no set quantity.")
@@ -253,7 +252,7 @@ def need_suggestions(request: HttpRequest, need_id: int, limit: int = Query(10, 
     out = []
     for s in suggestions_for_need(need, limit=limit):
         out.append({
-            "resource": s["id"], "name": s["name"], "kind": s["kind"], "fit": str(s["fit"]),
+            "resource": s["id"], "name": s["name"], "fit": str(s["fit"]),
             "distance_km": None if viewer or s.get("km") is None else round(s["km"], 3),
             "capacity_left": s.get("left"), "unit": s.get("unit") or "", "score": float(s["score"]),
             "reasons": [] if viewer else [str(r) for r in s["reasons"]],
