@@ -92,7 +92,7 @@ class SuggestionsTest(MatchingTestCase):
         for i in range(10):
             self.make_resource(f"粮店{i}", categories=[self.cat["food.staple"]], quantity=10, **self.near(i))
         need = Need.objects.select_related("category", "household").get(pk=self.need.pk)
-        with self.assertNumQueries(6):
+        with self.assertNumQueries(7):
             rows = suggestions_for_need(need)
         self.assertEqual(len(rows), 10)
 
