@@ -4,6 +4,7 @@ import subprocess
 import sys
 from pathlib import Path
 
+from cryptography.fernet import Fernet
 from django.test import SimpleTestCase
 
 ROOT = Path(__file__).resolve().parents[4]
@@ -11,7 +12,7 @@ ROOT = Path(__file__).resolve().parents[4]
 
 def run_django(args, **env):
     full_env = {k: v for k, v in os.environ.items() if k not in {"RL_ENV", "SECRET_KEY", "RL_ALLOWED_HOSTS",
-                                                                   "DJANGO_ALLOW_ASYNC_UNSAFE"}}
+                                                                   "DJANGO_ALLOW_ASYNC_UNSAFE", "RL_FIELD_KEYS"}}
     full_env.update(env)
     return subprocess.run([sys.executable, str(ROOT / "manage.py"), *args], capture_output=True, text=True,
                           env=full_env, cwd=ROOT)
@@ -20,8 +21,15 @@ def run_django(args, **env):
 class SettingsTests(SimpleTestCase):
     def test_it_passes_the_deployment_checklist_in_production(self):
         out = run_django(["check", "--deploy", "--fail-level", "WARNING"], RL_ENV="production",
-                         SECRET_KEY=secrets.token_urlsafe(64), RL_ALLOWED_HOSTS="station.example.org")
+                         SECRET_KEY=secrets.token_urlsafe(64), RL_ALLOWED_HOSTS="station.example.org",
+                         RL_FIELD_KEYS=Fernet.generate_key().decode())
         self.assertEqual(out.returncode, 0, out.stdout + out.stderr)
+
+    def test_it_warns_when_production_has_no_field_key(self):
+        out = run_django(["check", "--deploy", "--fail-level", "WARNING"], RL_ENV="production",
+                         SECRET_KEY=secrets.token_urlsafe(64), RL_ALLOWED_HOSTS="station.example.org")
+        self.assertNotEqual(out.returncode, 0)
+        self.assertIn("RL_FIELD_KEYS", out.stdout + out.stderr)
 
     def test_it_refuses_production_without_a_secret_key(self):
         out = run_django(["check"], RL_ENV="production", RL_ALLOWED_HOSTS="station.example.org")
