@@ -11,6 +11,7 @@ from resourcelink.accounts.access import require_member, require_role
 from resourcelink.accounts.models import ADMINS, EDITORS, Role
 from resourcelink.directory.forms import resource_filter_from_request
 
+from . import people_export as people_export_io
 from . import people_io, resource_io
 from .forms import PeopleExportForm, PeopleImportForm, ResourceImportForm
 from .spreadsheets import XLSX_CONTENT_TYPE
@@ -103,7 +104,7 @@ def people_template(request):
     if not station:
         return redirect("core:home")
     require_member(request.user, station)
-    content = people_io.people_template(station=station, lang=people_io.active_lang())
+    content = people_export_io.people_template(station=station, lang=people_export_io.active_lang())
     return _download(content, XLSX_CONTENT_TYPE, f"people-template-{get_language()}.xlsx")
 
 
@@ -129,7 +130,7 @@ def people_export(request):
             require_role(request.user, station, EDITORS)  # 403, as for any other refusal
         return render(request, "interop/people_export.html", {"form": form}, status=400)
     personal = bool(form.cleaned_data.get("personal")) and request.method == "POST"
-    export = people_io.people_export(
+    export = people_export_io.people_export(
         actor=request.user, station=station, sheets=form.sheets(), fmt=form.cleaned_data["format"],
         personal=personal, reason=form.cleaned_data.get("reason", ""),
     )
