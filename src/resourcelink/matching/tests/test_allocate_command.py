@@ -48,3 +48,14 @@ class AllocateCommandTest(RunFixture):
         from resourcelink.matching.management.commands.allocate import Command
 
         self.assertIn("one transaction", Command().help)
+
+    def test_the_console_command_maps_allocate(self):
+        from contextlib import redirect_stdout
+
+        from resourcelink.cli import ALIASES, main
+
+        self.assertEqual(ALIASES["allocate"], "allocate")
+        out = StringIO()
+        with redirect_stdout(out), self.assertRaises(SystemExit):
+            main(["allocate", "--help"])
+        self.assertIn("--accept", out.getvalue())

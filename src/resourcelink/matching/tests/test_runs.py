@@ -40,6 +40,19 @@ class RunCreateTest(RunFixture):
         base = {"tiers": "none", "distance_weight": "0.1"}
         return self.client.post(self.url, {**base, **data})
 
+    def test_it_shows_the_form_with_this_stations_choices(self):
+        self.login(self.bob)
+        r = self.client.get(self.url)
+        self.assertEqual(r.status_code, 200)
+        for name in ("need_category_ids", "need_community_ids", "need_urgencies", "supply_category_ids",
+                     "supply_kinds", "tiers", "priority_tag_ids", "household_cap", "max_distance_km",
+                     "distance_weight"):
+            self.assertContains(r, f'name="{name}"')
+        self.assertContains(r, "东坡社区")
+        self.assertContains(r, "Elderly living alone")
+        r = self.client.get(reverse("matching:run_list"))
+        self.assertContains(r, self.url)
+
     def test_it_computes_a_draft_with_lines_and_unmet_reasons(self):
         self.login(self.bob)
         r = self.post(need_urgencies=["critical", "normal", "high"])
