@@ -43,6 +43,7 @@ from resourcelink.needs.models import Need
 from resourcelink.people import idnumber
 from resourcelink.people.models import Household, Resident
 from resourcelink.people.phones import PhoneError, normalise_phone
+from resourcelink.people.services import address_key, name_key
 
 from .people_format import (
     COLUMNS,
@@ -368,6 +369,9 @@ class _Importer:
                 return households_by_id.get(int(match.group(1)))
             return households_by_key.get(normalise(ref))
 
+        # A new reference for a household already recorded under another one.
+        by_name_address = {(name_key(h.name), h.address_key or address_key(h.address)): h
+                           for h in households_by_id.values()}
         file_households: dict[str, int] = {}
         for row in rows.get(HOUSEHOLDS, []):
             ref = row.values.get("household", "")
@@ -383,6 +387,12 @@ class _Importer:
             row.target = find_household(ref)
             if ID_REF_RE.match(ref) and row.target is None:
                 self.error(HOUSEHOLDS, row.number, "household", _("No household of this station has this number."))
+            elif row.target is None and row.values.get("name") and row.values.get("address"):
+                same = by_name_address.get((name_key(row.values["name"]), address_key(row.values["address"])))
+                if same is not None:
+                    self.error(HOUSEHOLDS, row.number, "household", _(
+                        "A household with this name and address is already recorded (#%(id)d): write #%(id)d "
+                        "or its reference here to update it.") % {"id": same.pk})
 
         def household_for(row: _Row) -> bool:
             ref = row.values.get("household", "")

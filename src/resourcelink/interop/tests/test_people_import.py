@@ -148,6 +148,13 @@ class PeopleImportTests(InteropTestCase):
         self.assertNotIn(ZHANG_ID, result.errors[0].message)
         self.assertEqual(Household.objects.count(), 1)
 
+    def test_it_reports_a_household_recorded_under_another_reference(self):
+        home = make_household(self.station, community=self.lakeside, name="张家", address="湖滨路 12号3单元502")
+        self.login(self.bob)
+        result = self.post(good_workbook()).context["result"]
+        self.assertEqual([(e.sheet, e.row, e.column) for e in result.errors], [("Households", 2, "Household ref")])
+        self.assertIn(f"#{home.pk}", result.errors[0].message)
+
     def test_it_reports_a_likely_duplicate_unless_confirmed(self):
         home = make_household(self.station, community=self.lakeside, name="王家")
         make_resident(home, name="王芳", phone="13900001111")
