@@ -37,6 +37,8 @@ from resourcelink.communities.services import (
 )
 from resourcelink.core.db import database_statistics_refresh
 from resourcelink.directory.models import Resource, ResourceKind, ResourceSource, ResourceStatus
+from resourcelink.needs.models import Need
+from resourcelink.people.models import Household
 from resourcelink.directory.services import (
     contact_create,
     location_create,
@@ -77,8 +79,11 @@ SHOP_NAMES = ["鑫源", "福满", "惠民", "康泰", "百佳", "乐家", "阳�
 
 
 def demo_phone(rng: random.Random) -> str:
-    """A valid-looking mainland mobile number: 1[3-9] and nine digits."""
-    return f"1{rng.choice('3456789')}{rng.randrange(10**9):09d}"
+    """A mainland mobile number in a prefix that is in service, so it passes
+    the same validation as a real one."""
+    prefix = rng.choice(["133", "135", "136", "137", "138", "139", "150", "151", "158", "159", "177", "180",
+                         "186", "187", "188", "189", "199"])
+    return f"{prefix}{rng.randrange(10**8):08d}"
 
 
 @dataclass(frozen=True)
@@ -180,6 +185,9 @@ class _DemoBuilder:
         self.build_walk()
         self.build_case()
         self.build_generated(resources)
+        from resourcelink.core.demo_needs import build_needs
+
+        build_needs(self)
         return self.station
 
     def build_communities(self) -> None:
@@ -598,4 +606,6 @@ def demo_station_summary(station: Station) -> dict:
         "grids": Grid.objects.filter(station=station).count(),
         "resources": Resource.objects.filter(station=station).count(),
         "members": Membership.objects.filter(station=station, ended_on__isnull=True).count(),
+        "households": Household.objects.filter(station=station).count(),
+        "needs": Need.objects.filter(station=station).count(),
     }
