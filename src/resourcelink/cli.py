@@ -25,6 +25,8 @@ COMMANDS = [
     ("createuser", "createuser_rl", gettext_noop("Create a user with a role at a station.")),
     ("import", "import_resources", gettext_noop("Import resources from a spreadsheet or an HSDS file.")),
     ("export", "export_resources", gettext_noop("Export resources to a spreadsheet or an HSDS file.")),
+    ("import-people", "import_people",
+     gettext_noop("Import households, residents and needs from a spreadsheet.")),
     ("backup", "backup", gettext_noop("Back up the database and the photos to one file.")),
     ("restore", "restore", gettext_noop("Replace the database and the photos with a backup.")),
     ("allocate", "allocate", gettext_noop("Share out supply among open needs: a draft, or links with --accept.")),
