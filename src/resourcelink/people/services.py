@@ -239,10 +239,17 @@ def household_update(*, actor, household: Household, reason: str = "", check: bo
     household = Household.objects.select_for_update().get(pk=household.pk)
     if household.archived_on is not None:
         raise ValidationError(_("This household is archived."))
+    moved = any(name in fields and fields[name] != getattr(household, name) for name in ("community", "grid"))
     for name, value in fields.items():
         setattr(household, name, value)
     _validate_household(household)
-    return save_with_history(household, actor=actor, reason=reason)
+    household = save_with_history(household, actor=actor, reason=reason)
+    if moved:
+        # Needs carry the household's area for filtering; keep them with it.
+        from resourcelink.needs.services import need_follow_household
+
+        need_follow_household(household=household)
+    return household
 
 
 @transaction.atomic
