@@ -61,13 +61,17 @@ def _subtree_ids(categories: dict[int, str], ids) -> set[int]:
 def category_fit(categories: dict[int, str], need_categories, supply_categories) -> dict[int, dict[int, str]]:
     """need category -> {supply category: "same" | "narrower" | "broader"}."""
     fit: dict[int, dict[int, str]] = {}
-    supply = [(sc, categories[sc]) for sc in sorted(supply_categories) if sc in categories]
+    # Only categories under the same root can fit each other.
+    by_root: dict[str, list[tuple[int, str]]] = defaultdict(list)
+    for sc in sorted(supply_categories):
+        if sc in categories:
+            by_root[categories[sc].split("/", 1)[0]].append((sc, categories[sc]))
     for nc in sorted(need_categories):
         path = categories.get(nc)
         if path is None:
             continue
         row = {}
-        for sc, spath in supply:
+        for sc, spath in by_root.get(path.split("/", 1)[0], ()):
             if sc == nc:
                 row[sc] = "same"
             elif spath.startswith(path):
@@ -108,7 +112,8 @@ def load(station, parameters: dict) -> tuple[list[engine.Demand], list[engine.Su
     need_rows = list(needs.order_by().values_list("id", "category_id", "quantity", "household_id", "urgency"))
 
     committed = Link.objects.filter(station=station, status__in=LINK_STATUSES_COMMITTED).order_by()
-    need_held = dict(committed.values("need_id").annotate(q=Sum("quantity")).values_list("need_id", "q"))
+    need_held = {k: v or 0 for k, v in committed.values("need_id").annotate(q=Sum("quantity"))
+                 .values_list("need_id", "q")}
     resource_held = dict(committed.values("resource_id").annotate(q=Sum("quantity"))
                          .values_list("resource_id", "q"))
 
@@ -126,24 +131,26 @@ def load(station, parameters: dict) -> tuple[list[engine.Demand], list[engine.Su
 
     tiers = policy.get("tiers", "none")
     priority = set(policy.get("priority_tag_ids") or ())
-    frozen: dict[int, frozenset] = {}
+    no_place = (None, None)
+    plain = (frozenset(), 0.0, 2 if tiers == "tags" else 1)
+    # Per household once (tags, vulnerability, tier by tags), not per need.
+    about: dict[int, tuple[frozenset, float, int]] = {}
+    for household, tag_ids in household_tags.items():
+        tags = frozenset(tag_ids)
+        tier = (1 if tags & priority else 2) if tiers == "tags" else 1
+        about[household] = (tags, max(weights[t] for t in tags) / 10, tier)
+    urgency_tier = tiers == "urgency"
+    Demand = engine.Demand
     demands = []
     for pk, category, quantity, household, urgency in need_rows:
-        left = quantity - (need_held.get(pk) or 0)
+        left = quantity - need_held.get(pk, 0)
         if left <= 0:
             continue
-        tags = frozen.get(household)
-        if tags is None:
-            tags = frozen[household] = frozenset(household_tags.get(household, ()))
-        if tiers == "urgency":
+        tags, vulnerability, tier = about.get(household, plain)
+        if urgency_tier:
             tier = URGENCY_TIER.get(urgency, 4)
-        elif tiers == "tags":
-            tier = 1 if tags & priority else 2
-        else:
-            tier = 1
-        lat, lon = places.get(household, (None, None))
-        vulnerability = max((weights[t] for t in tags), default=0) / 10
-        demands.append(engine.Demand(pk, category, left, household, urgency, tier, vulnerability, tags, lat, lon))
+        lat, lon = places.get(household, no_place)
+        demands.append(Demand(pk, category, left, household, urgency, tier, vulnerability, tags, lat, lon))
 
     resources = Resource.objects.filter(station=station, status=ResourceStatus.ACTIVE, quantity__isnull=False)
     if supply_f.get("category_ids"):

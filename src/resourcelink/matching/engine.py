@@ -96,6 +96,7 @@ IN_TIER = 0.5  # largest in-tier term under strict tiers
 STRICT_DISTANCE_MAX = 0.4  # largest distance penalty under strict tiers
 DEFAULT_SCALE_KM = 10.0
 EARTH_RADIUS_KM = 6371.0088
+PAIR_BATCH = 2_000_000  # raw pairs expanded at once (bounds memory)
 
 
 # ---------------------------------------------------------------- records
@@ -201,11 +202,21 @@ def haversine_km(lat1, lon1, lat2, lon2):
 def _tag_masks(tag_sets: Sequence[frozenset[int]], bit_of: dict[int, int], words: int) -> np.ndarray:
     """One row of ``words`` uint64 per record, bit ``bit_of[tag]`` set."""
     masks = np.zeros((len(tag_sets), words), dtype=np.uint64)
+    if not bit_of:
+        return masks
+    rows: dict[frozenset[int], np.ndarray] = {}
     for i, tags in enumerate(tag_sets):
-        for t in tags:
-            b = bit_of.get(t)
-            if b is not None:
-                masks[i, b >> 6] |= np.uint64(1) << np.uint64(b & 63)
+        if not tags:
+            continue
+        row = rows.get(tags)
+        if row is None:
+            row = np.zeros(words, dtype=np.uint64)
+            for t in tags:
+                b = bit_of.get(t)
+                if b is not None:
+                    row[b >> 6] |= np.uint64(1) << np.uint64(b & 63)
+            rows[tags] = row
+        masks[i] = row
     return masks
 
 
@@ -292,7 +303,7 @@ def build(demands: Iterable[Demand], supplies: Iterable[Supply], policy: Policy,
 
     d_ids = np.fromiter((d.id for d in demands), dtype=np.int64, count=nd)
     d_cat = np.fromiter((d.category for d in demands), dtype=np.int64, count=nd)
-    d_qty = np.fromiter((max(d.quantity, 0) for d in demands), dtype=np.int64, count=nd)
+    d_qty = np.maximum(np.fromiter((d.quantity for d in demands), dtype=np.int64, count=nd), 0)
     d_tier = np.fromiter((d.tier for d in demands), dtype=np.int64, count=nd)
     d_vul = np.fromiter((d.vulnerability for d in demands), dtype=np.float64, count=nd)
     d_lat, d_lon = _loc(d.lat for d in demands), _loc(d.lon for d in demands)
@@ -301,7 +312,7 @@ def build(demands: Iterable[Demand], supplies: Iterable[Supply], policy: Policy,
     weight = _weights(policy, [d.urgency for d in demands], d_vul, d_tier)
 
     s_ids = np.fromiter((s.id for s in supplies), dtype=np.int64, count=ns)
-    s_qty = np.fromiter((max(s.quantity, 0) for s in supplies), dtype=np.int64, count=ns)
+    s_qty = np.maximum(np.fromiter((s.quantity for s in supplies), dtype=np.int64, count=ns), 0)
     s_lat, s_lon = _loc(s.lat for s in supplies), _loc(s.lon for s in supplies)
 
     # Tags: only those some supply restricts to matter.
@@ -323,48 +334,70 @@ def build(demands: Iterable[Demand], supplies: Iterable[Supply], policy: Policy,
                 r = rank[s.expires_on]
                 s_exp[i] = top - (r * (top - 1)) // max(len(dated) - 1, 1)
 
-    by_dcat: dict[int, np.ndarray] = {}
-    if nd:
-        order = np.argsort(d_cat, kind="stable")
-        cats, starts = np.unique(d_cat[order], return_index=True)
-        for c, part in zip(cats.tolist(), np.split(order, starts[1:]), strict=True):
-            by_dcat[c] = part
+    # Demands grouped by category (positions in d_order), supplies by category
+    # (positions in s_flat): a block is (demand category, fitting supply
+    # category), its pairs the cross product of the two runs.
+    d_order = np.argsort(d_cat, kind="stable")
+    cats, d_starts, d_counts = np.unique(d_cat[d_order], return_index=True, return_counts=True)
     by_scat: dict[int, list[int]] = {}
     for i, s in enumerate(supplies):
         for c in s.categories:
             by_scat.setdefault(c, []).append(i)
-    by_scat_arr = {c: np.array(v, dtype=np.int64) for c, v in by_scat.items()}
+    s_cats = sorted(by_scat)
+    s_flat = np.array([i for c in s_cats for i in by_scat[c]], dtype=np.int64)
+    s_start, pos = {}, 0
+    for c in s_cats:
+        s_start[c] = (pos, len(by_scat[c]))
+        pos += len(by_scat[c])
+    blocks = []  # (demand start, demand count, supply start, supply count, fit code)
+    cat_has_supply = set()
+    for c, d0, dn in zip(cats.tolist(), d_starts.tolist(), d_counts.tolist(), strict=True):
+        for sc, how in sorted(fit.get(c, {}).items()):
+            if sc in s_start:
+                blocks.append((d0, dn, *s_start[sc], FIT_CODE[how]))
+                cat_has_supply.add(c)
 
     max_km = policy.max_distance_km
     scale_km = max_km if max_km else DEFAULT_SCALE_KM
-    has_cat = np.zeros(nd, dtype=bool)
+    has_cat = np.isin(d_cat, np.array(sorted(cat_has_supply), dtype=np.int64))
     has_elig = np.zeros(nd, dtype=bool)
     has_near = np.zeros(nd, dtype=bool)
     blocks_d, blocks_s, blocks_f, blocks_km = [], [], [], []
-    for dc in sorted(by_dcat):
-        D = by_dcat[dc]
-        for sc, how in sorted(fit.get(dc, {}).items()):
-            S = by_scat_arr.get(sc)
-            if S is None or not len(S):
-                continue
-            has_cat[D] = True
-            pd = np.repeat(D, len(S))
-            ps = np.tile(S, len(D))
-            if words == 1:
-                ok = s_open[ps] | ((d_mask[pd, 0] & s_mask[ps, 0]) != 0)
-            else:
-                ok = s_open[ps] | ((d_mask[pd] & s_mask[ps]) != 0).any(axis=1)
-            pd, ps = pd[ok], ps[ok]
-            has_elig[pd] = True
-            km = haversine_km(d_lat[pd], d_lon[pd], s_lat[ps], s_lon[ps])
-            if max_km is not None:
-                near = ~(km > max_km)  # NaN (unknown) is not too far
-                pd, ps, km = pd[near], ps[near], km[near]
-            has_near[pd] = True
-            blocks_d.append(pd)
-            blocks_s.append(ps)
-            blocks_f.append(np.full(len(pd), FIT_CODE[how], dtype=np.int8))
-            blocks_km.append(km)
+    # Expand blocks in batches of about PAIR_BATCH raw pairs, all at once.
+    batch: list[tuple] = []
+    size = 0
+    for i, b in enumerate(blocks):
+        batch.append(b)
+        size += b[1] * b[3]
+        if size < PAIR_BATCH and i < len(blocks) - 1:
+            continue
+        arr = np.array(batch, dtype=np.int64)
+        d0, dn, s0, sn, fc = arr.T
+        lens = dn * sn
+        total_raw = int(lens.sum())
+        which = np.repeat(np.arange(len(arr)), lens)
+        k = np.arange(total_raw, dtype=np.int64) - np.repeat(np.cumsum(lens) - lens, lens)
+        per = sn[which]
+        pd = d_order[d0[which] + k // per]
+        ps = s_flat[s0[which] + k % per]
+        pf = fc[which].astype(np.int8)
+        del which, k, per
+        if words == 1:
+            ok = s_open[ps] | ((d_mask[pd, 0] & s_mask[ps, 0]) != 0)
+        else:
+            ok = s_open[ps] | ((d_mask[pd] & s_mask[ps]) != 0).any(axis=1)
+        pd, ps, pf = pd[ok], ps[ok], pf[ok]
+        has_elig[pd] = True
+        km = haversine_km(d_lat[pd], d_lon[pd], s_lat[ps], s_lon[ps])
+        if max_km is not None:
+            near = ~(km > max_km)  # NaN (unknown) is not too far
+            pd, ps, pf, km = pd[near], ps[near], pf[near], km[near]
+        has_near[pd] = True
+        blocks_d.append(pd)
+        blocks_s.append(ps)
+        blocks_f.append(pf)
+        blocks_km.append(km)
+        batch, size = [], 0
 
     if blocks_d:
         pd, ps = np.concatenate(blocks_d), np.concatenate(blocks_s)
