@@ -5,8 +5,13 @@ default) on SQLite and on PostgreSQL, then measures, in-process with Django's
 test client (server time, no network), the p50/p95 latency and SQL query
 count of the resource list page, a combined text + category + distance
 search, the map data endpoint and the API list, and the time to import a
-10,000-row XLSX file. It prints one table, says whether each target is met
-and writes the figures to bench/results/latest.json.
+10,000-row XLSX file. On the same district it adds 40,000 households,
+100,000 needs and 5,000 supply lines (``bench.needs_district``) and measures
+an allocation over all of them: end to end, the bare OR-Tools solve of the
+same network, the greedy baseline and the peak memory (``bench.allocation``).
+It prints the tables, says whether each target is met and writes the figures
+to bench/results/latest.json. ``python -m bench --only allocation`` (or
+``pages``, ``import``) measures one part alone.
 
 A benchmark measures and reports; it does not assert. Django settings are per
 process, so the parent process runs one child per database (and one more per

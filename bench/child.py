@@ -216,6 +216,11 @@ def profile(args, operations, browser, api, key, station) -> dict:
 def main(args) -> int:
     if args.child == "measure":
         result = run_measure(args)
+    elif args.child == "allocation":
+        from .allocation import run_allocation
+
+        setup_django()
+        result = run_allocation(args, log_to_stderr(args.db))
     else:
         from .importing import run_import
 

@@ -26,11 +26,13 @@ def parser() -> argparse.ArgumentParser:
     p.add_argument("--seed", type=int, default=20240601)
     p.add_argument("--regenerate", action="store_true", help="generate the district again even if it is there")
     p.add_argument("--skip-import", action="store_true", help="do not measure the XLSX import")
+    p.add_argument("--only", choices=["pages", "import", "allocation"],
+                   help="measure only the pages, the import or the allocation")
     p.add_argument("--explain", action="store_true", help="also print each operation's slowest query and plan")
     p.add_argument("--profile", choices=["list", "search", "map", "api"],
                    help="instead of measuring, print a cProfile of one operation's requests")
     # Internal: the parent starts children with these.
-    p.add_argument("--child", choices=["measure", "import"], help=argparse.SUPPRESS)
+    p.add_argument("--child", choices=["measure", "import", "allocation"], help=argparse.SUPPRESS)
     p.add_argument("--json-out", help=argparse.SUPPRESS)
     return p
 
@@ -47,7 +49,7 @@ def _child(args, db: str, purpose: str) -> dict | None:
         argv.append("--regenerate")
     if args.profile:
         argv += ["--profile", args.profile]
-    env = {**os.environ, "DATABASE_URL": databases.database_url(db, purpose)}
+    env = {**os.environ, "DATABASE_URL": databases.database_url(db, "import" if purpose == "import" else "measure")}
     env.setdefault("RL_ENV", "test")
     done = subprocess.run(argv, env=env, cwd=databases.REPO, check=False)
     try:
@@ -67,7 +69,10 @@ def main(argv: list[str] | None = None) -> int:
         return child_main(args)
 
     wanted = ["sqlite", "postgres"] if args.db == "all" else [args.db]
-    measured, imported, skipped = {}, {}, {}
+    measured, imported, allocated, skipped = {}, {}, {}, {}
+    pages = args.only in (None, "pages") or args.profile
+    importing = args.only == "import" or (args.only is None and not args.skip_import and not args.profile)
+    allocating = args.only == "allocation" or (args.only is None and not args.profile)
     started = time.perf_counter()
     for db in wanted:
         if db == "postgres":
@@ -77,14 +82,23 @@ def main(argv: list[str] | None = None) -> int:
                 skipped[db] = problem
                 continue
         databases.prepare(db, "measure", fresh=args.regenerate)
-        result = _child(args, db, "measure")
-        if result is None:
-            skipped[db] = "the run failed"
-            continue
-        if args.profile:
-            continue
-        measured[db] = result
-        if not args.skip_import:
+        if pages:
+            result = _child(args, db, "measure")
+            if result is None:
+                skipped[db] = "the run failed"
+                continue
+            if args.profile:
+                continue
+            measured[db] = result
+        if allocating:
+            result = _child(args, db, "allocation")
+            if result is not None and result.get("generated"):
+                result = _child(args, db, "allocation")  # measured in a fresh process
+            if result is not None:
+                allocated[db] = result
+            else:
+                skipped.setdefault(db, "the allocation run failed")
+        if importing:
             databases.prepare(db, "import", fresh=True)
             result = _child(args, db, "import")
             if result is not None:
@@ -93,8 +107,13 @@ def main(argv: list[str] | None = None) -> int:
     if args.profile:
         return 0
     targets = report.judge(measured, imported)
-    print()
-    print(report.table(measured, imported, skipped))
+    targets.update(report.judge_allocation(allocated))
+    if measured or imported or skipped:
+        print()
+        print(report.table(measured, imported, skipped))
+    if allocated:
+        print()
+        print(report.allocation_table(allocated))
     print()
     print(report.context(measured, args))
     if args.explain:
@@ -110,7 +129,7 @@ def main(argv: list[str] | None = None) -> int:
     latest = databases.RESULTS / "latest.json"
     latest.write_text(json.dumps({
         "when": time.strftime("%Y-%m-%dT%H:%M:%S%z"), "argv": sys.argv[1:], "targets": targets,
-        "measured": measured, "imported": imported, "skipped": skipped,
+        "measured": measured, "imported": imported, "allocated": allocated, "skipped": skipped,
         "seconds": round(time.perf_counter() - started, 1),
     }, ensure_ascii=False, indent=2, default=str), encoding="utf-8")
     print(f"\nFigures written to {latest.relative_to(databases.REPO)} "

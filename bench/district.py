@@ -10,6 +10,7 @@ import time
 from django.db.models import Count
 
 BENCH_USER = "bench-social-worker"
+SUPPLY_KEY_PREFIX = "bench-supply-"
 
 
 def find_district():
@@ -18,8 +19,11 @@ def find_district():
     from resourcelink.communities.models import Community
     from resourcelink.directory.models import Resource
 
+    # The needs district's supply lines (bench.needs_district) are not part
+    # of the directory's size.
     top = (
-        Resource.objects.order_by().values("station_id").annotate(n=Count("id")).order_by("-n").first()
+        Resource.objects.exclude(import_key__startswith=SUPPLY_KEY_PREFIX).order_by().values("station_id")
+        .annotate(n=Count("id")).order_by("-n").first()
     )
     if not top:
         return None

@@ -92,3 +92,52 @@ def context(measured: dict, args) -> str:
         lines.append(f"{db}: {result['database']['version']}, {stats}; 1-minute load average "
                      f"{load.get('before', ['?'])[0]} before, {load.get('after', ['?'])[0]} after measuring")
     return "\n".join(lines)
+
+
+RATIO_TARGET = 1.5
+MEMORY_TARGET_MB = 2048
+
+
+def judge_allocation(allocated: dict) -> dict:
+    """Add ``met`` verdicts to the allocation results (in place)."""
+    for result in allocated.values():
+        if "ratio" not in result:
+            continue
+        result["met"] = {
+            "ratio": result["ratio"] <= RATIO_TARGET,
+            "objectives_equal": bool(result["objectives_equal"]),
+            "greedy_not_better": result["greedy_objective"] <= result["objective"] * (1 + 1e-9),
+            "memory": result["peak_mb"] <= MEMORY_TARGET_MB,
+        }
+    return {"allocation_ratio_target": RATIO_TARGET, "allocation_memory_target_mb": MEMORY_TARGET_MB}
+
+
+def allocation_table(allocated: dict) -> str:
+    lines = []
+    header = f"{'database':<10} {'allocation: 100,000 needs × 5,000 supply lines':<48} {'value':>14}  " \
+             f"{'target':<22} {'met?':<4}"
+    lines.append(header)
+    lines.append("-" * len(header))
+    for db, r in allocated.items():
+        if "ratio" not in r:
+            lines.append(f"{db:<10} (no figures)")
+            continue
+        met, t = r["met"], r["timings"]
+        rows = [
+            ("needs / supply lines / candidate pairs", f"{r['needs']}/{r['supply']}/{r['pairs']}", "", None),
+            ("end to end (s)", f"{r['end_to_end_s']:.2f}", "", None),
+            ("  load / build / solve / write (s)",
+             f"{t['load']:.1f}/{t['build']:.1f}/{t['solve']:.1f}/{t['write']:.1f}", "", None),
+            ("bare OR-Tools solve (s)", f"{r['bare_s']:.2f}", "", None),
+            ("end to end ÷ bare solve", f"{r['ratio']:.2f}", f"≤ {RATIO_TARGET}", met["ratio"]),
+            ("objective: end to end = bare", f"{r['objective']:.1f}", "equal (1e-6)", met["objectives_equal"]),
+            ("greedy objective (% of optimal)", f"{r['greedy_objective']:.1f} ({r['greedy_share']}%)",
+             "≤ optimal", met["greedy_not_better"]),
+            ("served / asked (units)", f"{r['allocated']}/{r['asked']}", "", None),
+            ("lines / needs left unmet", f"{r['lines']}/{r['unmet']}", "", None),
+            ("peak memory of the process (MB)", f"{r['peak_mb']}", f"≤ {MEMORY_TARGET_MB} MB", met["memory"]),
+        ]
+        for label, value, target, ok in rows:
+            verdict = "" if ok is None else _yes(ok)
+            lines.append(f"{db:<10} {label:<48} {value:>14}  {target:<22} {verdict}")
+    return "\n".join(lines)
