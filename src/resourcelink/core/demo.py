@@ -37,8 +37,6 @@ from resourcelink.communities.services import (
 )
 from resourcelink.core.db import database_statistics_refresh
 from resourcelink.directory.models import Resource, ResourceKind, ResourceSource, ResourceStatus
-from resourcelink.needs.models import Need
-from resourcelink.people.models import Household
 from resourcelink.directory.services import (
     contact_create,
     location_create,
@@ -47,6 +45,8 @@ from resourcelink.directory.services import (
     resource_refresh_derived,
     service_create,
 )
+from resourcelink.needs.models import Need
+from resourcelink.people.models import Household
 from resourcelink.taxonomy.models import Category
 
 User = get_user_model()

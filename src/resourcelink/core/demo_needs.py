@@ -15,7 +15,13 @@ from django.utils import timezone
 from resourcelink.needs.models import LinkStatus, NeedSource, NeedStatus, Urgency
 from resourcelink.needs.services import link_create, link_transition, need_create, need_transition
 from resourcelink.people.idnumber import check_char
-from resourcelink.people.models import ConsentMethod, ConsentScope, Gender, Relation, VulnerabilityTag
+from resourcelink.people.models import (
+    ConsentMethod,
+    ConsentScope,
+    Gender,
+    Relation,
+    VulnerabilityTag,
+)
 from resourcelink.people.services import consent_record, household_create, resident_create
 
 GIVEN_NAMES = ["秀英", "桂兰", "建国", "志强", "丽华", "玉珍", "国庆", "海燕", "小明", "思雨", "子涵", "浩然",

@@ -203,3 +203,16 @@ class RestoreCommandTests(TransactionTestCase):
     def _tmp(self, tmp_path, settings):
         self.tmp = tmp_path
         settings.RL_BACKUP_DIR = tmp_path / "backups"
+
+
+@pytest.mark.parametrize("language", ["en", "zh-hans"])
+@pytest.mark.parametrize("name", [name for name, _command, _help in cli.COMMANDS])
+def test_it_prints_each_commands_help(name, language, capsys):
+    from django.core.management import ManagementUtility
+    from django.utils import translation
+
+    with translation.override(language):
+        command = ManagementUtility(["resourcelink"]).fetch_command(cli.ALIASES[name])
+        command.print_help("resourcelink", cli.ALIASES[name])
+    out = capsys.readouterr().out
+    assert "usage: resourcelink" in out and "--help" in out

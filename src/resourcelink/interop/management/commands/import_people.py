@@ -4,16 +4,17 @@ from pathlib import Path
 
 from django.contrib.auth import get_user_model
 from django.core.exceptions import PermissionDenied
-from django.core.management.base import BaseCommand, CommandError
+from django.core.management.base import CommandError
 from django.http import Http404
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import ngettext
 
 from resourcelink.accounts.models import Station
+from resourcelink.core.management.base import TranslatedCommand
 from resourcelink.interop.people_io import people_import
 
 
-class Command(BaseCommand):
+class Command(TranslatedCommand):
     help = _(
         "Import households, residents and needs from the workbook of the template (or a .csv file with one of its "
         "sheets) into a station, as the given user (an admin or social worker there; a coordinator may import "

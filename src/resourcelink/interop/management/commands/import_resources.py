@@ -4,16 +4,17 @@ from pathlib import Path
 
 from django.contrib.auth import get_user_model
 from django.core.exceptions import PermissionDenied
-from django.core.management.base import BaseCommand, CommandError
+from django.core.management.base import CommandError
 from django.http import Http404
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import ngettext
 
 from resourcelink.accounts.models import Station
+from resourcelink.core.management.base import TranslatedCommand
 from resourcelink.interop.resource_io import resources_import
 
 
-class Command(BaseCommand):
+class Command(TranslatedCommand):
     help = _(
         "Import resources from an .xlsx or .csv file into a station, as the given user (who must be an admin, "
         "social worker or coordinator there). Headers may be in Chinese or English; download the template from "
