@@ -83,6 +83,7 @@ from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 
 import numpy as np
+from ortools.graph.python import min_cost_flow
 
 URGENCIES = ("critical", "high", "normal", "low")
 FITS = ("same", "narrower", "broader")
@@ -263,8 +264,6 @@ class Problem:
         return len(self.pair_d)
 
     def _solver(self):
-        from ortools.graph.python import min_cost_flow
-
         smcf = min_cost_flow.SimpleMinCostFlow()
         smcf.add_arcs_with_capacity_and_unit_cost(self.tails, self.heads, self.capacities, self.costs)
         smcf.set_nodes_supplies(np.arange(len(self.node_supplies), dtype=np.int32), self.node_supplies)
@@ -402,14 +401,15 @@ def build(demands: Iterable[Demand], supplies: Iterable[Supply], policy: Policy,
     if blocks_d:
         pd, ps = np.concatenate(blocks_d), np.concatenate(blocks_s)
         pf, km = np.concatenate(blocks_f), np.concatenate(blocks_km)
-        # A supply in several fitting categories is one pair, with its best fit.
-        key = pd * max(ns, 1) + ps
-        order = np.lexsort((pf, key))
-        key = key[order]
-        first = np.ones(len(key), dtype=bool)
-        first[1:] = key[1:] != key[:-1]
-        keep = order[first]
-        pd, ps, pf, km = pd[keep], ps[keep], pf[keep], km[keep]
+        if any(len(s.categories) > 1 for s in supplies):
+            # A supply in several fitting categories is one pair, with its best fit.
+            key = pd * max(ns, 1) + ps
+            order = np.lexsort((pf, key))
+            key = key[order]
+            first = np.ones(len(key), dtype=bool)
+            first[1:] = key[1:] != key[:-1]
+            keep = order[first]
+            pd, ps, pf, km = pd[keep], ps[keep], pf[keep], km[keep]
         live = (d_qty[pd] > 0) & (s_qty[ps] > 0)
         pd, ps, pf, km = pd[live], ps[live], pf[live], km[live]
     else:
