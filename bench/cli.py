@@ -31,8 +31,8 @@ def parser() -> argparse.ArgumentParser:
     p.add_argument("--explain", action="store_true", help="also print each operation's slowest query and plan")
     p.add_argument("--profile", choices=["list", "search", "map", "api"],
                    help="instead of measuring, print a cProfile of one operation's requests")
-    p.add_argument("--allocation-repeats", type=int, default=2,
-                   help="end-to-end and bare allocation runs, the fastest kept (default 2)")
+    p.add_argument("--allocation-repeats", type=int, default=3,
+                   help="end-to-end and bare allocation runs, the fastest kept (default 3)")
     # Internal: the parent starts children with these.
     p.add_argument("--child", choices=["measure", "import", "allocation"], help=argparse.SUPPRESS)
     p.add_argument("--json-out", help=argparse.SUPPRESS)
