@@ -7,7 +7,7 @@ import platform
 import statistics
 import sys
 import time
-from contextlib import nullcontext
+from contextlib import contextmanager, nullcontext
 
 
 def log_to_stderr(db: str):
@@ -69,7 +69,52 @@ def explain(sql: str) -> str:
 
 
 def _get(client, op, params: dict, headers: dict):
-    return client.get(op.url, params, headers=headers)
+    from .workload import PATH
+
+    if PATH in params:
+        url, params = params[PATH], {k: v for k, v in params.items() if k != PATH}
+    else:
+        url = op.url
+    return client.get(url, params, headers=headers)
+
+
+class _RollBack(Exception):
+    pass
+
+
+@contextmanager
+def live_links(station, n: int, need_pk: int | None):
+    """``n`` proposed links with overdue follow-ups, to the candidates of
+    ``need_pk`` (else to any active resources), rolled back afterwards: the
+    dashboard's follow-ups and the suggestions' committed capacity and
+    outcomes read them."""
+    from datetime import timedelta
+
+    from django.db import transaction
+    from django.utils import timezone
+
+    from resourcelink.directory.models import Resource, ResourceStatus
+    from resourcelink.needs.models import Link, LinkStatus, Need
+
+    resources = Resource.objects.filter(station=station, status=ResourceStatus.ACTIVE)
+    if need_pk is not None:
+        path = Need.objects.get(pk=need_pk).category.path
+        resources = resources.filter(categories__path__startswith=path)
+    resource_ids = list(resources.order_by("id").values_list("id", flat=True)[:n])
+    need_ids = list(Need.objects.filter(station=station, status="open").exclude(pk=need_pk)
+                    .order_by("id").values_list("id", flat=True)[:n])
+    today = timezone.localdate()
+    try:
+        with transaction.atomic():
+            Link.objects.bulk_create([
+                Link(station=station, need_id=nid, resource_id=resource_ids[i % len(resource_ids)], quantity=1,
+                     status=LinkStatus.PROPOSED, follow_up_on=today - timedelta(days=2 + i % 10))
+                for i, nid in enumerate(need_ids)
+            ])
+            yield
+            raise _RollBack
+    except _RollBack:
+        pass
 
 
 def _rows_shown(op, response) -> int | None:
@@ -89,19 +134,27 @@ def measure_operation(op, client, headers: dict, *, warmup: int, station) -> dic
 
     for params in op.requests[:warmup]:
         _get(client, op, params, headers)
-    times, statuses = [], {}
+    times, statuses, counts = [], {}, []
     for params in op.requests[warmup:]:
-        started = time.perf_counter()
-        response = _get(client, op, params, headers)
-        times.append((time.perf_counter() - started) * 1000)
+        with CaptureQueriesContext(connection) as each:
+            started = time.perf_counter()
+            response = _get(client, op, params, headers)
+            times.append((time.perf_counter() - started) * 1000)
+        counts.append(len(each))
         statuses[response.status_code] = statuses.get(response.status_code, 0) + 1
 
-    form = ResourceFilterForm({k: str(v) for k, v in op.count_request.items()}, station=station)
-    matches = resources_search(station=station, filters=form.to_filter()).count() if form.is_valid() else None
+    matches = None
+    if op.group == "directory":
+        form = ResourceFilterForm({k: str(v) for k, v in op.count_request.items()}, station=station)
+        matches = resources_search(station=station, filters=form.to_filter()).count() if form.is_valid() else None
     by_size = {}
     for size in (20, 100):
         if op.size_by == "page_size":
             params, context = {**op.count_request, "page_size": size}, nullcontext()
+        elif op.size_by == "links":
+            from .workload import LINKS_AT
+
+            params, context = op.count_request, live_links(station, LINKS_AT[size], op.links_need)
         else:
             params, context = op.count_request, override_settings(**{op.size_by: size})
         with context, CaptureQueriesContext(connection) as captured:
@@ -125,6 +178,8 @@ def measure_operation(op, client, headers: dict, *, warmup: int, station) -> dic
         "statuses": {str(k): v for k, v in statuses.items()},
         "p50_ms": round(percentile(times, 50), 1),
         "p95_ms": round(percentile(times, 95), 1),
+        "target_ms": op.target_ms,
+        "queries_range": [min(counts), max(counts)],
         "max_ms": round(max(times), 1),
         "mean_ms": round(statistics.fmean(times), 1),
         "queries": {str(k): v for k, v in by_size.items()},
@@ -149,7 +204,7 @@ def run_measure(args) -> dict:
     from resourcelink.accounts.services import api_token_create
 
     from . import workload
-    from .district import bench_user, ensure_district
+    from .district import bench_user, ensure_district, refresh_statistics
 
     district = ensure_district(
         communities=args.communities, resources=args.resources, seed=args.seed, regenerate=args.regenerate, log=log,
@@ -160,7 +215,26 @@ def run_measure(args) -> dict:
     browser.force_login(user)
     _token, key = api_token_create(user=user, name="bench")
     api = Client()
-    operations = workload.build(station, requests=args.requests, warmup=args.warmup, seed=args.seed)
+    operations = []
+    if args.only != "needs":
+        operations += workload.build(station, requests=args.requests, warmup=args.warmup, seed=args.seed)
+    if args.only in (None, "pages", "needs"):
+        from .needs_district import ensure_needs, ensure_suggestion_needs
+
+        register = ensure_needs(station, seed=args.seed, log=log)
+        added = ensure_suggestion_needs(station, seed=args.seed, log=log)
+        if register["generated"] or added["created"]:
+            district["statistics"] = refresh_statistics(log)
+        district["needs"] = {k: v for k, v in register.items() if k != "root"}
+        district["needs"]["suggestion_needs"] = added["needs"]
+        if added["created"]:
+            district["needs"]["needs"] += added["created"]
+        operations += workload.build_needs(station, requests=args.requests, warmup=args.warmup, seed=args.seed)
+    if args.profile:
+        operations = [op for op in operations if op.key == args.profile]
+        if not operations:
+            print(f"--profile {args.profile}: not among the operations of this run", file=sys.stderr)
+            return {"profiled": None}
     if args.profile:
         return profile(args, operations, browser, api, key, station)
     load_before = os.getloadavg()
@@ -171,7 +245,8 @@ def run_measure(args) -> dict:
         results[op.key] = measure_operation(op, client, headers, warmup=args.warmup, station=station)
         r = results[op.key]
         log(f"  p50 {r['p50_ms']} ms, p95 {r['p95_ms']} ms, queries {r['queries']['20']['queries']}"
-            f"/{r['queries']['100']['queries']} at 20/100, statuses {r['statuses']}")
+            f"/{r['queries']['100']['queries']} at 20/100 (from {r['queries_range'][0]} to "
+            f"{r['queries_range'][1]} per request), statuses {r['statuses']}")
     return {
         "db": args.db,
         "database": database_info(),

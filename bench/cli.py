@@ -26,10 +26,11 @@ def parser() -> argparse.ArgumentParser:
     p.add_argument("--seed", type=int, default=20240601)
     p.add_argument("--regenerate", action="store_true", help="generate the district again even if it is there")
     p.add_argument("--skip-import", action="store_true", help="do not measure the XLSX import")
-    p.add_argument("--only", choices=["pages", "import", "allocation"],
-                   help="measure only the pages, the import or the allocation")
+    p.add_argument("--only", choices=["pages", "needs", "import", "allocation"],
+                   help="measure only the pages (all of them), the needs pages (need list, dashboard, "
+                        "suggestions), the import or the allocation")
     p.add_argument("--explain", action="store_true", help="also print each operation's slowest query and plan")
-    p.add_argument("--profile", choices=["list", "search", "map", "api"],
+    p.add_argument("--profile", choices=["list", "search", "map", "api", "need_list", "dashboard", "suggestions"],
                    help="instead of measuring, print a cProfile of one operation's requests")
     p.add_argument("--allocation-repeats", type=int, default=3,
                    help="end-to-end and bare allocation runs, the fastest kept (default 3)")
@@ -52,6 +53,8 @@ def _child(args, db: str, purpose: str) -> dict | None:
         argv.append("--regenerate")
     if args.profile:
         argv += ["--profile", args.profile]
+    if args.only:
+        argv += ["--only", args.only]
     env = {**os.environ, "DATABASE_URL": databases.database_url(db, "import" if purpose == "import" else "measure")}
     env.setdefault("RL_ENV", "test")
     done = subprocess.run(argv, env=env, cwd=databases.REPO, check=False)
@@ -73,7 +76,7 @@ def main(argv: list[str] | None = None) -> int:
 
     wanted = ["sqlite", "postgres"] if args.db == "all" else [args.db]
     measured, imported, allocated, skipped = {}, {}, {}, {}
-    pages = args.only in (None, "pages") or args.profile
+    pages = args.only in (None, "pages", "needs") or args.profile
     importing = args.only == "import" or (args.only is None and not args.skip_import and not args.profile)
     allocating = args.only == "allocation" or (args.only is None and not args.profile)
     started = time.perf_counter()

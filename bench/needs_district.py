@@ -3,8 +3,14 @@
 ``ensure_needs(station, ...)`` adds them once to the district station (rows
 straight into the tables with ``bulk_create``, no history, seeded) and finds
 them again on the next run, so every benchmark that reads needs (the
-allocation, and later the need list, dashboard and suggestion pages) works on
-the same 100,000 needs.
+allocation, the need list, the dashboard and the suggestions) works on the
+same 100,000 needs.
+
+``ensure_suggestion_needs(station)`` adds a few open needs more
+(``SUGGEST_PER_CATEGORY`` in each category of the directory that has
+resources, and in each root above them), so that suggestions are measured
+against the district's 50,000 directory resources too, not only the supply
+lines: a root need (say "medical/") has some 6,000 candidates.
 
 The goods live under a category root of their own (``BENCH_ROOT``): groups
 under it, items under each group. Needs ask for an item (most) or a whole
@@ -201,3 +207,46 @@ def ensure_needs(station, *, households: int = 40_000, needs: int = 100_000, sup
     found = counts(station)
     log(f"generated {found} in {seconds:.1f} s")
     return {**found, "generated": True, "seconds": round(seconds, 1), "root": bench_root(station).pk}
+
+
+SUGGEST_KEY_PREFIX = "bench-suggest-"
+SUGGEST_PER_CATEGORY = 2
+
+
+def ensure_suggestion_needs(station, *, seed: int = 20240601, log=print) -> dict:
+    """Open needs in the directory's categories (leaves with resources and
+    their roots), on households of the needs district; generated once.
+    Returns ``{"created": n, "needs": total of them}``."""
+    from django.db import transaction
+
+    from resourcelink.directory.models import Resource
+    from resourcelink.needs.models import Need
+    from resourcelink.people.models import Household
+    from resourcelink.taxonomy.models import Category
+
+    existing = Need.objects.filter(station=station, import_key__startswith=SUGGEST_KEY_PREFIX).count()
+    if existing:
+        return {"created": 0, "needs": existing}
+    root = bench_root(station)
+    used = set(Resource.categories.through.objects.filter(resource__station=station).exclude(
+        category__path__startswith=root.path if root else "\x00").values_list("category_id", flat=True).distinct())
+    leaves = list(Category.objects.filter(pk__in=used).order_by("path").values_list("pk", "path"))
+    roots = {path.split("/")[0] + "/" for _pk, path in leaves}
+    tops = list(Category.objects.filter(station=station, path__in=roots).order_by("path").values_list("pk", "path"))
+    rng = random.Random(seed + 7)
+    homes = list(Household.objects.filter(station=station, import_key__startswith="bench-").order_by("id")
+                 .values_list("id", "community_id", "grid_id"))
+    rows, k = [], 0
+    for category_id, _path in tops + leaves:
+        for _ in range(SUGGEST_PER_CATEGORY):
+            k += 1
+            hid, cid, gid = rng.choice(homes)
+            rows.append(Need(station=station, household_id=hid, category_id=category_id,
+                             quantity=rng.randint(1, 5), urgency=rng.choice([u for u, _s in URGENCY_SHARES]),
+                             community_id=cid, grid_id=gid, status="open",
+                             import_key=f"{SUGGEST_KEY_PREFIX}{k}"))
+    with transaction.atomic():
+        Need.objects.bulk_create(rows, batch_size=BATCH)
+    log(f"added {len(rows)} open needs in {len(tops)} root and {len(leaves)} leaf categories of the directory "
+        f"(for the suggestions)")
+    return {"created": len(rows), "needs": len(rows)}

@@ -18,6 +18,11 @@ SEARCH_RADIUS_KM = 2.0
 PAGES = 20  # list and API requests ask for pages 1..PAGES
 
 
+PATH = "_path"  # a request's own URL (one need's suggestions), not a GET parameter
+NEED_PAGES = 2000  # need list requests ask for pages up to this (100,000 needs ÷ 50)
+LINKS_AT = {20: 20, 100: 100}  # "links" size: live links added (rolled back) for q@20 / q@100
+
+
 @dataclass
 class Operation:
     key: str
@@ -25,8 +30,11 @@ class Operation:
     url: str
     requests: list[dict]  # the GET parameters of each request, warm-up first
     count_request: dict  # a broad request whose query count is compared at two sizes
-    size_by: str  # how the size is set: a setting name, or "page_size" (a parameter)
+    size_by: str  # how the size is set: a setting name, "page_size" (a parameter) or "links"
     api: bool = False
+    target_ms: float | None = None  # p95 target, when not the pages' default
+    group: str = "directory"  # "directory" or "needs" (``--only needs``)
+    links_need: int | None = None  # "links" size: the added links go to this need's candidates
 
 
 def _windows(name: str) -> list[str]:
@@ -156,5 +164,102 @@ def build(station, *, requests: int, warmup: int, seed: int) -> list[Operation]:
         Operation(
             "api", "API list /api/v1/resources", "/api/v1/resources",
             [api_request() for _ in range(total)], {}, "page_size", api=True,
+        ),
+    ]
+
+
+def build_needs(station, *, requests: int, warmup: int, seed: int) -> list[Operation]:
+    """The need list, the needs dashboard and one need's suggestions over the
+    needs district (``bench.needs_district``): 100,000 open needs, and needs
+    in the directory's categories whose suggestions weigh its 50,000
+    resources."""
+    from django.db.models import Count
+
+    from resourcelink.communities.models import Community, Grid
+    from resourcelink.needs.models import Need, Urgency
+    from resourcelink.taxonomy.models import Category
+
+    from .needs_district import BENCH_ROOT, SUGGEST_KEY_PREFIX, bench_root
+
+    rng = random.Random(seed + 11)
+    total = requests + warmup
+    root = bench_root(station)
+    groups = list(Category.objects.filter(station=station, parent=root).order_by("id").values_list("id", flat=True))
+    directory_roots = list(Category.objects.filter(station=station, parent__isnull=True).exclude(code=BENCH_ROOT)
+                           .order_by("id").values_list("id", flat=True))
+    communities = list(Community.objects.filter(station=station).order_by("id").values_list("id", flat=True))
+    grids = list(Grid.objects.filter(station=station).order_by("id").values_list("community_id", "id"))
+    urgencies = list(Urgency.values)
+
+    def need_list_request() -> dict:
+        choice = rng.randrange(10)
+        if choice == 0:
+            params = {}
+        elif choice == 1:
+            params = {"status": rng.choice(["all", "open", "linked"])}
+        elif choice == 2:
+            params = {"urgency": rng.choice(urgencies)}
+        elif choice == 3:  # a category and everything under it: a group (11) or a root (529, or a directory's)
+            params = {"category": rng.choice([*groups, root.pk, *directory_roots])}
+        elif choice == 4:
+            params = {"community": rng.choice(communities)}
+        elif choice == 5:
+            community, grid = rng.choice(grids)
+            params = {"community": community, "grid": grid}
+        elif choice == 6:
+            params = {"due": rng.choice(["today", "overdue"])}
+        elif choice == 7:
+            params = {"mine": "on"}
+        elif choice == 8:
+            params = {"urgency": rng.choice(urgencies), "category": rng.choice(groups)}
+        else:
+            params = {"status": "open", "community": rng.choice(communities), "urgency": rng.choice(urgencies)}
+        depth = rng.random()
+        if depth < 0.3:
+            params["page"] = rng.randint(2, 20)
+        elif depth < 0.55:  # deep into the list (past the last page of a narrow filter: its last page)
+            params["page"] = rng.randint(100, NEED_PAGES)
+        return params
+
+    # Suggestions: needs of every sort, a third each: an item or group of the
+    # needs district (≈ 10 or 100 supply lines fit), a directory category
+    # (≈ 1,500 resources) and a directory root (≈ 6,000 resources).
+    goods = list(Need.objects.filter(station=station, category__path__startswith=root.path).order_by("id")
+                 .values_list("id", "category__depth")[:20000])
+    goods_items = [pk for pk, depth in goods if depth == 2]
+    goods_groups = [pk for pk, depth in goods if depth == 1]
+    directory = list(Need.objects.filter(station=station, import_key__startswith=SUGGEST_KEY_PREFIX)
+                     .order_by("id").values_list("id", "category__depth"))
+    leaves = [pk for pk, depth in directory if depth > 0]
+    tops = [pk for pk, depth in directory if depth == 0]
+    pools = [p for p in (goods_items + rng.sample(goods_groups, min(5, len(goods_groups))), leaves, tops) if p]
+    suggestion_needs = [rng.choice(pools[i % len(pools)]) for i in range(total)]
+    rng.shuffle(suggestion_needs)
+    # The broadest need (the root with most resources) for the query count.
+    from resourcelink.directory.models import Resource
+
+    per_root = Counter()
+    for path, n in Resource.categories.through.objects.filter(resource__station=station).values_list(
+            "category__path").annotate(n=Count("id")).order_by():
+        per_root[path.split("/")[0]] += n
+    top_paths = dict(Need.objects.filter(pk__in=tops).values_list("pk", "category__path"))
+    broad = max(tops, key=lambda pk: (per_root[top_paths[pk].split("/")[0]], -pk)) if tops else suggestion_needs[0]
+
+    def suggestions_url(pk: int) -> str:
+        return reverse("matching:suggestions", args=[pk])
+
+    return [
+        Operation(
+            "need_list", "need list (100,000 open needs)", reverse("needs:need_list"),
+            [need_list_request() for _ in range(total)], {}, "RL_PAGE_SIZE", group="needs",
+        ),
+        Operation(
+            "dashboard", "needs dashboard", reverse("needs:dashboard"),
+            [{} for _ in range(total)], {}, "links", group="needs",
+        ),
+        Operation(
+            "suggestions", "suggestions for one need", suggestions_url(broad),
+            [{PATH: suggestions_url(pk)} for pk in suggestion_needs], {PATH: suggestions_url(broad)}, "links",
+            target_ms=100.0, group="needs", links_need=broad,
         ),
     ]
