@@ -60,15 +60,23 @@ class CategoryFit(models.TextChoices):
 class AllocationLine(models.Model):
     """One need served (wholly or partly) by one supply line in a draft."""
 
-    run = models.ForeignKey(AllocationRun, on_delete=models.PROTECT, related_name="lines")
-    need = models.ForeignKey("needs.Need", on_delete=models.PROTECT, related_name="+")
-    resource = models.ForeignKey("directory.Resource", on_delete=models.PROTECT, related_name="+")
+    # A district draft writes a hundred thousand lines, read back only by run
+    # (the composite index below). So: no single-column indexes, and no
+    # database check that each need and resource exists — they were read in
+    # the same transaction and are never deleted (PROTECT elsewhere, archive
+    # only). This halves the write, which counts in the allocation's time.
+    run = models.ForeignKey(AllocationRun, on_delete=models.PROTECT, related_name="lines", db_index=False)
+    need = models.ForeignKey("needs.Need", on_delete=models.PROTECT, related_name="+", db_index=False,
+                             db_constraint=False)
+    resource = models.ForeignKey("directory.Resource", on_delete=models.PROTECT, related_name="+",
+                                 db_index=False, db_constraint=False)
     quantity = models.PositiveIntegerField(_("quantity"))
     fit = models.CharField(_("category fit"), max_length=8, choices=CategoryFit.choices, default=CategoryFit.SAME)
     distance_m = models.PositiveIntegerField(_("distance (m)"), null=True, blank=True)
     tier = models.PositiveSmallIntegerField(_("tier"), default=1)
     weight = models.FloatField(_("weight"), default=0)
-    link = models.ForeignKey("needs.Link", null=True, blank=True, on_delete=models.PROTECT, related_name="+")
+    link = models.ForeignKey("needs.Link", null=True, blank=True, on_delete=models.PROTECT, related_name="+",
+                             db_index=False)
 
     class Meta:
         verbose_name = _("allocation line")
@@ -88,8 +96,11 @@ class UnmetReason(models.TextChoices):
 class AllocationUnmet(models.Model):
     """A need the draft leaves wholly or partly unmet, and why."""
 
-    run = models.ForeignKey(AllocationRun, on_delete=models.PROTECT, related_name="unmet")
-    need = models.ForeignKey("needs.Need", on_delete=models.PROTECT, related_name="+")
+    # Written in bulk like the lines, and for the same reasons without
+    # single-column indexes or a database check on the need.
+    run = models.ForeignKey(AllocationRun, on_delete=models.PROTECT, related_name="unmet", db_index=False)
+    need = models.ForeignKey("needs.Need", on_delete=models.PROTECT, related_name="+", db_index=False,
+                             db_constraint=False)
     quantity = models.PositiveIntegerField(_("quantity unmet"))
     reason = models.CharField(_("reason"), max_length=15, choices=UnmetReason.choices)
     tier = models.PositiveSmallIntegerField(_("tier"), default=1)
