@@ -7,6 +7,7 @@ import math
 from dataclasses import dataclass, field
 from datetime import date, timedelta
 
+from django.core.paginator import Page, Paginator
 from django.db.models import Count, DurationField, ExpressionWrapper, F, Q, QuerySet, Sum
 from django.utils import timezone
 
@@ -121,6 +122,21 @@ def needs_for_station(station: Station | int, filters: NeedFilter | dict | None 
     return (qs.order_by(*ORDERINGS.get(f.order, ORDERINGS["urgency"]))
             .select_related("household", "category", "community", "grid", "assigned_to")
             .only(*NEED_LIST_FIELDS))
+
+
+def needs_page(station: Station | int, filters: NeedFilter | dict | None, number, *, per_page: int) -> Page:
+    """One page of ``needs_for_station``: its ids first, from the needs table
+    alone (an index scan in list order that stops after the page), then the
+    rows of those ids with what a row shows. Joined in one query, SQLite
+    starts from the small category table and sorts every open need
+    (0.3 s at 100,000, 1 s deep in the list)."""
+    qs = needs_for_station(station, filters)
+    page = Paginator(qs.values_list("pk", flat=True), per_page).get_page(number)
+    ids = list(page.object_list)
+    by_id = (Need.objects.select_related("household", "category", "community", "grid", "assigned_to")
+             .only(*NEED_LIST_FIELDS).in_bulk(ids)) if ids else {}
+    page.object_list = [by_id[pk] for pk in ids if pk in by_id]
+    return page
 
 
 def need_detail(user, pk) -> Need:

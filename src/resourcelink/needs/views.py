@@ -66,8 +66,7 @@ def need_list(request):
     form, filters = need_filter_from_request(request, station)
     page_obj, rows = None, []
     if filters is not None:
-        qs = selectors.needs_for_station(station, filters)
-        page_obj = Paginator(qs, settings.RL_PAGE_SIZE).get_page(request.GET.get("page"))
+        page_obj = selectors.needs_page(station, filters, request.GET.get("page"), per_page=settings.RL_PAGE_SIZE)
         rows = _need_rows(page_obj.object_list, timezone.now())
     tabs = [
         ("", _("All open")), ("urgency=critical", _("Critical")), ("due=today", _("Due today")),
