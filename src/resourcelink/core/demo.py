@@ -386,13 +386,12 @@ class _DemoBuilder:
 
     def build_generated(self, count: int) -> None:
         rng = self.rng
-        leaf_codes = [code for code, c in self.categories.items() if "." in code]
         kinds = list(ResourceKind.values)
         weights = [22, 10, 20, 10, 18, 5, 7, 8]
         sources = [ResourceSource.WALK, ResourceSource.INTERVIEW, ResourceSource.DONOR_OFFER, ResourceSource.REFERRAL]
         for n in range(count):
             kind = rng.choices(kinds, weights)[0]
-            name, codes, quantity, unit, formal = _generated_item(rng, kind, leaf_codes)
+            name, codes, quantity, unit, formal = _generated_item(rng, kind)
             community, grid, lat, lon, address = self.place()
             days = None if rng.random() < 0.08 else min(int(rng.expovariate(1 / 60)), 400)
             roll = rng.random()
@@ -484,15 +483,13 @@ TEMPLATES = {
 }
 
 
-def _generated_item(rng: random.Random, kind: str, leaf_codes: list[str]):
+def _generated_item(rng: random.Random, kind: str):
     pattern, codes, qrange, unit, formal = rng.choice(TEMPLATES[kind])
     if formal is False and rng.random() < 0.1:
         formal = True
     elif formal is True and rng.random() < 0.1:
         formal = False
     name = pattern.format(s=rng.choice(SURNAMES), shop=rng.choice(SHOP_NAMES), street=rng.choice(STREETS))
-    if rng.random() < 0.1:
-        codes = (*codes, rng.choice(leaf_codes))
     quantity = Decimal(rng.randint(*qrange)) if qrange else None
     return name, tuple(dict.fromkeys(codes)), quantity, unit, formal
 
