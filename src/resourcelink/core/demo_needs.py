@@ -147,6 +147,10 @@ def build_needs(builder, *, households: int = 60) -> None:
             elif roll < 0.6:
                 link_transition(actor=worker, link=link, to_status=LinkStatus.CONFIRMED)
             break
+    # Linked the way a station works: most within a day or two of recording.
+    for need in Need.objects.filter(station=station, first_linked_on__isnull=False):
+        Need.objects.filter(pk=need.pk).update(
+            first_linked_on=need.created_on + timedelta(hours=rng.choice([2, 5, 9, 20, 30, 46, 70, 120])))
     # One need nobody could meet, waiting for mobilisation.
     for need in needs[:2]:
         need.refresh_from_db()
