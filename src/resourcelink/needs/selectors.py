@@ -8,7 +8,7 @@ from dataclasses import dataclass, field
 from datetime import date, timedelta
 
 from django.core.paginator import Page, Paginator
-from django.db.models import Count, DurationField, ExpressionWrapper, F, Q, QuerySet, Sum
+from django.db.models import Count, DurationField, ExpressionWrapper, F, Q, QuerySet, Sum, Value
 from django.utils import timezone
 
 from resourcelink.accounts.models import Station
@@ -237,8 +237,15 @@ def needs_dashboard(station: Station | int, *, now=None) -> dict:
 
     # 2–4. Time to first link over needs recorded in the window.
     window_start = now - timedelta(days=DASHBOARD_WINDOW_DAYS)
-    linked = needs.filter(created_on__gte=window_start, first_linked_on__isnull=False).annotate(
-        duration=ExpressionWrapper(F("first_linked_on") - F("created_on"), output_field=DurationField()))
+    # Found through the (station, first_linked_on) index: a need is linked
+    # after it is recorded, so its first link is in the window too, and
+    # "recorded in the window" is said as duration <= first link - window
+    # start. (Said as created_on >= window start, SQLite read every need of
+    # the window through the created_on index, 20 ms at 100,000.)
+    linked = needs.filter(first_linked_on__gte=window_start).annotate(
+        duration=ExpressionWrapper(F("first_linked_on") - F("created_on"), output_field=DurationField()),
+    ).filter(duration__lte=ExpressionWrapper(F("first_linked_on") - Value(window_start),
+                                             output_field=DurationField()))
     n_linked = linked.count()
     median = _percentile_duration(linked, n_linked, 0.5)
     p90 = _percentile_duration(linked, n_linked, 0.9)
