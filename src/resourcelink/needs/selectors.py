@@ -8,7 +8,19 @@ from dataclasses import dataclass, field
 from datetime import date, timedelta
 
 from django.core.paginator import Page, Paginator
-from django.db.models import Count, DurationField, ExpressionWrapper, F, Q, QuerySet, Sum, Value
+from django.db.models import (
+    Case,
+    Count,
+    DurationField,
+    ExpressionWrapper,
+    F,
+    IntegerField,
+    Q,
+    QuerySet,
+    Sum,
+    Value,
+    When,
+)
 from django.utils import timezone
 
 from resourcelink.accounts.models import Station
@@ -207,23 +219,36 @@ def _percentile_duration(qs: QuerySet, n: int, p: float) -> timedelta | None:
 def needs_dashboard(station: Station | int, *, now=None) -> dict:
     """Open needs by urgency and age, time from recording to first link
     (median and 90th percentile, needs recorded in the last 90 days), the
-    share of needs met within 72 hours and overdue follow-ups. Seven queries
+    share of needs met within 72 hours and overdue follow-ups. Eight queries
     whatever the number of needs."""
     now = now or timezone.now()
     today = timezone.localdate(now)
     needs = Need.objects.filter(station=station, archived_on__isnull=True).order_by()
     wanting = needs.filter(status__in=NEED_STATUSES_WANTING)
 
-    # 1. Open needs by urgency × age, due today and overdue: one GROUP BY.
-    bounds = [(key, now - timedelta(days=days)) for key, days in AGE_BUCKETS]
-    aggregates = {"total": Count("id"), "due_today": Count("id", filter=Q(due_on=today)),
-                  "overdue": Count("id", filter=Q(due_on__lt=today))}
-    for i, (key, upper) in enumerate(bounds):
-        q = Q(created_on__lte=upper)
-        if i + 1 < len(bounds):
-            q &= Q(created_on__gt=bounds[i + 1][1])
-        aggregates[key] = Count("id", filter=q)
-    by_urgency = {row["urgency"]: row for row in wanting.values("urgency").annotate(**aggregates)}
+    # 1. Open needs by urgency × age bucket: one GROUP BY over the bucket
+    # each need falls in (a CASE), summed up here. (Nine filtered counts per
+    # row cost SQLite 10 ms more at 100,000 open needs.) A need recorded
+    # after ``now`` counts in the total but in no bucket, as before.
+    bounds = [now - timedelta(days=days) for _key, days in AGE_BUCKETS]
+    bucket = Case(When(created_on__gt=bounds[0], then=Value(-1)),
+                  *[When(created_on__gt=bounds[i + 1], then=Value(i)) for i in range(len(bounds) - 1)],
+                  default=Value(len(bounds) - 1), output_field=IntegerField())
+    by_urgency: dict[str, dict] = {}
+    for urgency, age, n in wanting.annotate(bucket=bucket).values_list("urgency", "bucket").annotate(
+            n=Count("id")).order_by():
+        row = by_urgency.setdefault(urgency, {"total": 0, "due_today": 0, "overdue": 0,
+                                              **{key: 0 for key, _days in AGE_BUCKETS}})
+        row["total"] += n
+        if age >= 0:
+            row[AGE_BUCKETS[age][0]] += n
+    # 2. Due today and overdue: only needs due by today, through the
+    # (station, due_on) index.
+    for urgency, due_today, overdue in wanting.filter(due_on__lte=today).values_list("urgency").annotate(
+            due_today=Count("id", filter=Q(due_on=today)), overdue=Count("id", filter=Q(due_on__lt=today))
+    ).order_by():
+        if urgency in by_urgency:
+            by_urgency[urgency].update(due_today=due_today, overdue=overdue)
     rows = []
     for urgency in sorted(Urgency, key=lambda u: URGENCY_RANK[u]):
         row = by_urgency.get(urgency.value, {})
@@ -235,7 +260,7 @@ def needs_dashboard(station: Station | int, *, now=None) -> dict:
     age_totals = [sum(r["ages"][i] for r in rows) for i in range(len(AGE_BUCKETS))]
     open_total = sum(r["total"] for r in rows)
 
-    # 2–4. Time to first link over needs recorded in the window.
+    # 3–5. Time to first link over needs recorded in the window.
     window_start = now - timedelta(days=DASHBOARD_WINDOW_DAYS)
     # Found through the (station, first_linked_on) index: a need is linked
     # after it is recorded, so its first link is in the window too, and
@@ -250,7 +275,7 @@ def needs_dashboard(station: Station | int, *, now=None) -> dict:
     median = _percentile_duration(linked, n_linked, 0.5)
     p90 = _percentile_duration(linked, n_linked, 0.9)
 
-    # 5. Met within 72 hours, of needs recorded in the window and at least 72 hours old.
+    # 6. Met within 72 hours, of needs recorded in the window and at least 72 hours old.
     cutoff = now - timedelta(hours=72)
     met = needs.filter(created_on__gte=window_start, created_on__lte=cutoff).exclude(
         status=NeedStatus.CANCELLED).aggregate(
@@ -259,7 +284,7 @@ def needs_dashboard(station: Station | int, *, now=None) -> dict:
     )
     met_share = (met["met"] / met["n"]) if met["n"] else None
 
-    # 6–7. Overdue follow-ups: how many, and the oldest few.
+    # 7–8. Overdue follow-ups: how many, and the oldest few.
     overdue_follow_ups = follow_ups_due(station, today - timedelta(days=1))
     max_age_bucket = max(age_totals) if age_totals else 0
     return {
