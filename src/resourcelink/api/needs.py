@@ -7,11 +7,13 @@ description (free text may name people) and the resident are left out.
 from datetime import date, datetime
 from uuid import UUID
 
+from django.contrib.auth import get_user_model
 from django.http import HttpRequest
 from django.utils.translation import gettext as _
 from ninja import Field, Query, Router, Schema, Status
 
-from resourcelink.accounts.access import roles_for
+from resourcelink.accounts.access import can, roles_for
+from resourcelink.accounts.models import EDITORS
 from resourcelink.communities.models import Community, Grid
 from resourcelink.core.privacy import mask_name
 from resourcelink.matching.selectors import suggestions_for_need
@@ -89,6 +91,9 @@ class NeedWriteBase(Schema):
     source: str | None = Field(None, description="home_visit, hotline, chat_group, walk_in, referral or "
                                                  "self_report.")
     resident: int | None = Field(None, description="Resident id: the need is this resident's.")
+    assigned_to: int | None = Field(None, description="User id of the social worker in charge: an admin, social "
+                                                      "worker or coordinator of the need's station; null for "
+                                                      "nobody.")
     reason: str = Field("", description="Why, for the record's history.")
 
 
@@ -167,6 +172,11 @@ def _fields(payload: NeedWriteBase, station_id: int, household_id: int | None, *
     if "resident" in data and data["resident"] is not None:
         data["resident"] = lookup(Resident, station_id, data["resident"], "resident", errors,
                                   household_id=household_id)
+    if "assigned_to" in data and data["assigned_to"] is not None:
+        user = get_user_model().objects.filter(pk=data["assigned_to"], is_active=True).first()
+        if user is None or not can(user, station_id, EDITORS):
+            errors["assigned_to"] = [_("Choose an admin, social worker or coordinator of this station.")]
+        data["assigned_to"] = user
     for name in ("description", "unit"):
         if name in data and data[name] is None:
             data[name] = ""
@@ -234,7 +244,10 @@ def need_change(request: HttpRequest, need_id: int, payload: NeedPatchIn):
 @router.post("/needs/{int:need_id}/transition", response={200: NeedOut, **ERROR_RESPONSES},
              summary="Move a need to another status",
              description="Only the moves the need's status allows (400 otherwise); recorded with who, when and "
-                         "why. Needs the admin, social worker or coordinator role.")
+                         "why. \"linked\" is refused: only making a link (POST /links) moves a need there. "
+                         "Cancelled and unmet need a reason, and so does met when no link delivered anything; "
+                         "cancelled, unmet and met cancel the need's proposed and confirmed links. Needs the "
+                         "admin, social worker or coordinator role.")
 def need_move(request: HttpRequest, need_id: int, payload: TransitionIn):
     user = request.auth
     need = need_detail(user, need_id)

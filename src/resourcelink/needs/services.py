@@ -21,7 +21,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from simple_history.utils import bulk_create_with_history
 
-from resourcelink.accounts.access import can, require_role, role_at
+from resourcelink.accounts.access import can, require_role
 from resourcelink.accounts.models import ADMINS, EDITORS, Station
 from resourcelink.core.services import check_same_station, save_with_history
 
@@ -44,6 +44,10 @@ NEED_STATUSES_NEEDING_REASON = (NeedStatus.CANCELLED, NeedStatus.UNMET)
 LINK_STATUSES_LIVE = (LinkStatus.PROPOSED, LinkStatus.CONFIRMED)
 # Needs that a new link moves to "linked".
 NEED_STATUSES_LINKABLE = (NeedStatus.OPEN, NeedStatus.UNMET, NeedStatus.MOBILISED, NeedStatus.PARTLY_MET)
+# Only making a link moves a need to "linked"; a person may not.
+NEED_STATUSES_BY_LINK_ONLY = (NeedStatus.LINKED,)
+# A need moved by hand to one of these no longer holds capacity in live links.
+NEED_STATUSES_ENDING_LINKS = (NeedStatus.CANCELLED, NeedStatus.UNMET, NeedStatus.MET)
 CHUNK = 2000  # ids per IN (...) list: well under SQLite's variable limit
 
 
@@ -99,11 +103,12 @@ def _illegal(from_status: str, to_status: str) -> IllegalTransition:
 
 
 def _check_user_in_station(station_id: int, errors: dict, user) -> None:
-    if user is not None and role_at(user, station_id) is None:
-        errors.setdefault("assigned_to", []).append(_("Choose a member of this station."))
+    if user is not None and not can(user, station_id, EDITORS):
+        errors.setdefault("assigned_to", []).append(
+            _("Choose an admin, social worker or coordinator of this station."))
 
 
-def _validate_need(need: Need, errors: dict) -> None:
+def _validate_need(need: Need, errors: dict, *, check_assignee: bool = True) -> None:
     check_same_station(need.station_id, errors, household=need.household, category=need.category,
                        resident=need.resident)
     if need.resident_id and need.resident.household_id != need.household_id:
@@ -111,7 +116,8 @@ def _validate_need(need: Need, errors: dict) -> None:
     if need.category_id and need.category.is_retired and not getattr(need, "_category_kept", False):
         errors.setdefault("category", []).append(
             _("The category “%(name)s” is retired.") % {"name": need.category.name})
-    _check_user_in_station(need.station_id, errors, need.assigned_to)
+    if check_assignee:
+        _check_user_in_station(need.station_id, errors, need.assigned_to)
 
 
 @transaction.atomic
@@ -149,12 +155,13 @@ def need_update(*, actor, need: Need, reason: str = "", **fields) -> Need:
     if unknown:
         raise TypeError(f"Unknown need fields: {', '.join(sorted(unknown))}")
     need = Need.objects.select_for_update().get(pk=need.pk)
-    old_category_id = need.category_id
+    old_category_id, old_assignee_id = need.category_id, need.assigned_to_id
     for name, value in fields.items():
         setattr(need, name, value)
     need._category_kept = need.category_id == old_category_id
     errors: dict = {}
-    _validate_need(need, errors)
+    # An assignee who has since left the station does not block other edits.
+    _validate_need(need, errors, check_assignee=need.assigned_to_id != old_assignee_id)
     committed = committed_quantity_of_need(need.pk)
     if need.quantity is not None and need.quantity < committed:
         errors.setdefault("quantity", []).append(
@@ -188,26 +195,63 @@ def _move_need(need: Need, to_status: str, *, actor, reason: str, link: Link | N
         need.closed_on = now
     elif from_status in NEED_STATUSES_CLOSED:
         need.closed_on = None
-    if to_status == NeedStatus.LINKED and need.first_linked_on is None:
-        need.first_linked_on = now
     save_with_history(need, actor=actor, reason=reason, clean=False)
     StatusChange.objects.create(station_id=need.station_id, need=need, link=link, from_status=from_status,
                                 to_status=to_status, changed_by=_user(actor), reason=reason[:300])
 
 
+def need_manual_targets(status: str) -> list[str]:
+    """The statuses a person may move a need to from ``status`` (by hand:
+    "linked" comes only from making a link)."""
+    return sorted(s for s in NEED_TRANSITIONS.get(status, ()) if s not in NEED_STATUSES_BY_LINK_ONLY)
+
+
 @transaction.atomic
-def need_transition(*, actor, need: Need, to_status: str, reason: str = "") -> Need:
-    """Move a need to another status along NEED_TRANSITIONS. Cancelling or
-    declaring a need cannot be met needs a reason."""
-    require_role(actor, need.station_id, EDITORS)
+def need_transition(*, actor, need: Need, to_status: str, reason: str = "", check: bool = True) -> Need:
+    """Move a need to another status along NEED_TRANSITIONS, by hand.
+
+    Refused: "linked" (only making a link moves a need there), cancelling or
+    declaring a need cannot be met without a reason, and "met" without a
+    reason when no link delivered anything. Cancelling, giving up on or
+    closing a need by hand cancels its live links in the same transaction, so
+    their capacity goes back to the resources.
+    """
+    if check:
+        require_role(actor, need.station_id, EDITORS)
     need = Need.objects.select_for_update().get(pk=need.pk)
+    if to_status in NEED_STATUSES_BY_LINK_ONLY and to_status in NEED_TRANSITIONS.get(need.status, set()):
+        raise IllegalTransition({"status": _(
+            "A need becomes “%(to)s” only when a link is made: link it to a resource instead.") % {
+            "to": status_label(to_status)}})
     if to_status not in NEED_TRANSITIONS.get(need.status, set()):
         raise _illegal(need.status, to_status)
     reason = (reason or "").strip()
     if to_status in NEED_STATUSES_NEEDING_REASON and not reason:
         raise ValidationError({"reason": _("Say why.")})
+    if (to_status == NeedStatus.MET and not reason
+            and not Link.objects.filter(need=need, status=LinkStatus.DELIVERED).exists()):
+        raise ValidationError({"reason": _(
+            "Nothing was delivered through a link: say how the need was met.")})
+    if to_status in NEED_STATUSES_ENDING_LINKS:
+        _cancel_live_links(need, to_status, actor=actor)
     _move_need(need, to_status, actor=actor, reason=reason)
     return need
+
+
+def _cancel_live_links(need: Need, to_status: str, *, actor) -> list[Link]:
+    """Cancel a need's proposed and confirmed links because the need moved to
+    ``to_status``; each gets its StatusChange. Their capacity is freed."""
+    links = list(Link.objects.select_for_update().filter(need=need, status__in=LINK_STATUSES_LIVE)
+                 .order_by("id"))
+    reason = _("The need was marked “%(status)s”.") % {"status": status_label(to_status)}
+    for link in links:
+        from_status = link.status
+        link.status = LinkStatus.CANCELLED
+        save_with_history(link, actor=actor, reason=reason, clean=False)
+        StatusChange.objects.create(station_id=link.station_id, need=need, link=link, from_status=from_status,
+                                    to_status=LinkStatus.CANCELLED, changed_by=_user(actor),
+                                    reason=reason[:300])
+    return links
 
 
 # --- Links ---------------------------------------------------------------------
@@ -250,11 +294,11 @@ def links_create(*, actor, station: Station, items: Sequence[LinkSpec], run=None
     would get more than it lacks, the resource is not active, has not enough
     capacity left, is only for vulnerabilities the household does not have,
     or is run by an outside organisation without the resident's consent to
-    share (an admin may override with a reason). Needs that were open move to
+    share (an admin may override with a reason), or the household is archived. Needs that were open move to
     "linked". A constant number of queries per 2,000 items.
     """
     from resourcelink.directory.models import Resource, ResourceStatus
-    from resourcelink.people.models import Consent, ConsentScope, Resident
+    from resourcelink.people.models import Consent, ConsentScope, Household, Resident
 
     require_role(actor, station, EDITORS)
     items = list(items)
@@ -284,6 +328,10 @@ def links_create(*, actor, station: Station, items: Sequence[LinkSpec], run=None
         for rid, tid in through.objects.filter(resource_id__in=chunk).values_list("resource_id", "vulnerabilitytag_id"):
             eligible[rid].add(tid)
     household_ids = sorted({n.household_id for n in needs.values()})
+    archived_households: set[int] = set()
+    for chunk in _chunks(household_ids):
+        archived_households.update(Household.objects.filter(pk__in=chunk, archived_on__isnull=False)
+                                   .values_list("pk", flat=True))
     live_residents = Resident.objects.filter(archived_on__isnull=True, merged_into__isnull=True)
     household_tags: dict[int, set[int]] = defaultdict(set)
     if eligible:
@@ -343,6 +391,9 @@ def links_create(*, actor, station: Station, items: Sequence[LinkSpec], run=None
         if need.archived_on is not None or need.status not in NEED_STATUSES_WANTING:
             refuse("need_status", _("the need is %(status)s and wants nothing more.") % {
                 "status": need.get_status_display()})
+            continue
+        if need.household_id in archived_households:
+            refuse("household", _("the household is archived."))
             continue
         lacking = need.quantity - committed_n.get(need.pk, 0) - taken_n[need.pk]
         if qty > lacking:

@@ -34,7 +34,7 @@ from .forms import (
     need_filter_from_request,
     urgency_choices_with_definitions,
 )
-from .models import LINK_TRANSITIONS, NEED_TRANSITIONS, LinkStatus, NeedStatus, Urgency
+from .models import LINK_TRANSITIONS, LinkStatus, NeedStatus, Urgency
 
 URGENCY_CLASSES = {Urgency.CRITICAL: "danger", Urgency.HIGH: "warn", Urgency.NORMAL: "", Urgency.LOW: "ok"}
 
@@ -43,9 +43,16 @@ def _age_days(when, now) -> int:
     return max(0, (now - when).days) if when else 0
 
 
-def _need_rows(needs, now) -> list[dict]:
+def _household_label(household, personal: bool) -> str:
+    """The household's masked name; viewers see no personal data at all, only its number."""
+    if personal:
+        return mask_name(household.name)
+    return _("Household #%(id)s") % {"id": household.pk}
+
+
+def _need_rows(needs, now, *, personal: bool) -> list[dict]:
     detail_url = reverse("needs:need_detail", args=[0]).replace("/0/", "/{}/")
-    return [{"need": n, "url": detail_url.format(n.pk), "household": mask_name(n.household.name),
+    return [{"need": n, "url": detail_url.format(n.pk), "household": _household_label(n.household, personal),
              "age": _age_days(n.created_on, now), "urgency_class": URGENCY_CLASSES.get(n.urgency, "")}
             for n in needs]
 
@@ -67,7 +74,7 @@ def need_list(request):
     page_obj, rows = None, []
     if filters is not None:
         page_obj = selectors.needs_page(station, filters, request.GET.get("page"), per_page=settings.RL_PAGE_SIZE)
-        rows = _need_rows(page_obj.object_list, timezone.now())
+        rows = _need_rows(page_obj.object_list, timezone.now(), personal=can(request.user, station, EDITORS))
     tabs = [
         ("", _("All open")), ("urgency=critical", _("Critical")), ("due=today", _("Due today")),
         ("due=overdue", _("Overdue")), ("mine=on", _("Mine")),
@@ -198,11 +205,15 @@ def _detail_context(request, need, *, link_form=None) -> dict:
             .filter(pk__in=Resource.categories.through.objects.filter(
                 category__in=type(root).objects.filter(category_subtree_q(root))).values("resource_id"))
             .order_by("name", "id").values_list("pk", "name")[:200])
+    # Viewers see no personal data and no free text about the resident (the
+    # role at the need's station, not at the session's current station).
+    personal = can_edit
     return {
         "need": need,
-        "household_label": mask_name(need.household.name),
-        "resident_label": mask_name(need.resident.name) if need.resident_id else "",
-        "allowed": [(s, NeedStatus(s).label) for s in sorted(NEED_TRANSITIONS.get(need.status, ()))],
+        "household_label": _household_label(need.household, personal),
+        "resident_label": mask_name(need.resident.name) if need.resident_id and personal else "",
+        "can_see_free_text": personal,
+        "allowed": [(s, NeedStatus(s).label) for s in services.need_manual_targets(need.status)],
         "transition_form": NeedTransitionForm(),
         "changes": _labelled(selectors.status_changes_of_need(need)),
         "links": links,
@@ -303,8 +314,10 @@ def link_update(request, pk: int):
     if not form.is_valid():
         messages.error(request, " ".join(e for errs in form.errors.values() for e in errs))
         return redirect("needs:need_detail", link.need_id)
-    d = form.cleaned_data
-    services.link_update(actor=request.user, link=link, follow_up_on=d["follow_up_on"], outcome=d["outcome"],
-                         feedback=d["feedback"], clear_follow_up=d["follow_up_on"] is None)
+    # Only the fields the POST carries change: a form without notes keeps them.
+    d = {name: value for name, value in form.cleaned_data.items() if form.add_prefix(name) in request.POST}
+    services.link_update(actor=request.user, link=link, follow_up_on=d.get("follow_up_on"),
+                         outcome=d.get("outcome"), feedback=d.get("feedback"),
+                         clear_follow_up="follow_up_on" in d and d["follow_up_on"] is None)
     messages.success(request, _("The follow-up notes were saved."))
     return redirect("needs:need_detail", link.need_id)

@@ -255,7 +255,9 @@ def household_update(*, actor, household: Household, reason: str = "", check: bo
 @transaction.atomic
 def household_archive(*, actor, household: Household, reason: str, check: bool = True) -> Household:
     """Archive a household and its residents (they moved away, or it was
-    entered by mistake). Needs and history stay."""
+    entered by mistake). Its needs that still want something are cancelled
+    (with their live links, so the capacity they held is freed); history
+    stays."""
     _check(actor, household.station_id, WRITERS, check)
     if not (reason or "").strip():
         raise ValidationError({"reason": _("Say why the household is archived.")})
@@ -267,6 +269,12 @@ def household_archive(*, actor, household: Household, reason: str, check: bool =
         for resident in household.residents.filter(archived_on__isnull=True):
             resident.archived_on = now
             save_with_history(resident, actor=actor, reason=reason, clean=False)
+        from resourcelink.needs.models import NEED_STATUSES_WANTING, NeedStatus
+        from resourcelink.needs.services import need_transition
+
+        why = _("The household was archived: %(reason)s") % {"reason": reason.strip()}
+        for need in household.needs.filter(status__in=NEED_STATUSES_WANTING).order_by("id"):
+            need_transition(actor=actor, need=need, to_status=NeedStatus.CANCELLED, reason=why, check=False)
     return household
 
 

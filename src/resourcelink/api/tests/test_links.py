@@ -25,6 +25,25 @@ class LinkApiTests(PeopleApiTestCase):
                                                    "quantity": 11}), 400)
         self.assertFalse(Link.objects.exists())
 
+    def test_it_refuses_a_need_of_an_archived_household(self):
+        from resourcelink.people.models import Household
+
+        Household.objects.filter(pk=self.home.pk).update(archived_on=self.home.created_on)
+        response = self.post(URL, self.bob, {"need": self.need.pk, "resource": self.rice.pk, "quantity": 1})
+        self.assertError(response, 400)
+        self.assertIn("archived", response.content.decode())
+        self.assertFalse(Link.objects.exists())
+
+    def test_archiving_the_household_cancels_its_links_and_frees_capacity(self):
+        from resourcelink.people.services import household_archive
+
+        link = self.make_link(quantity=2)
+        household_archive(actor=self.bob, household=self.home, reason="moved away")
+        body = self.get(f"{URL}/{link.pk}", self.bob).json()
+        self.assertEqual(body["status"], "cancelled")
+        self.need.refresh_from_db()
+        self.assertEqual(self.need.status, "cancelled")
+
     def test_it_refuses_a_resource_of_another_station(self):
         self.assertError(self.post(URL, self.bob, {"need": self.need.pk, "resource": self.other_resource.pk}), 400,
                          "resource")

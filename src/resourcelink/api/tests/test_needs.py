@@ -58,6 +58,33 @@ class NeedApiTests(PeopleApiTestCase):
         need.refresh_from_db()
         self.assertEqual((need.quantity, need.category.code), (40, "food"))
 
+    def test_it_assigns_a_member_of_the_needs_station(self):
+        response = self.post(URL, self.bob, {"household": self.home.pk, "category": "food",
+                                             "assigned_to": self.carol.pk})
+        self.assertEqual(response.status_code, 201, response.content)
+        self.assertEqual(response.json()["assigned_to"], self.carol.pk)
+        self.assertEqual(Need.objects.get(pk=response.json()["id"]).assigned_to, self.carol)
+        response = self.patch(self.detail(), self.bob, {"assigned_to": self.alice.pk})
+        self.assertEqual(response.status_code, 200, response.content)
+        self.assertEqual(response.json()["assigned_to"], self.alice.pk)
+        response = self.patch(self.detail(), self.bob, {"quantity": 3})
+        self.assertEqual(response.json()["assigned_to"], self.alice.pk)  # not sent: unchanged
+        response = self.patch(self.detail(), self.bob, {"assigned_to": None})
+        self.assertEqual(response.json()["assigned_to"], None)
+        # A viewer, an outsider and no one at all are refused beside the field.
+        for user_id in (self.victor.pk, self.oscar.pk, 999999):
+            self.assertError(self.patch(self.detail(), self.bob, {"assigned_to": user_id}), 400, "assigned_to")
+            self.assertError(self.post(URL, self.bob, {"household": self.home.pk, "category": "food",
+                                                       "assigned_to": user_id}), 400, "assigned_to")
+        self.assertIsNone(Need.objects.get(pk=self.need.pk).assigned_to)
+
+    def test_it_refuses_to_mark_a_need_linked_by_hand(self):
+        response = self.post(f"{self.detail()}/transition", self.bob, {"to_status": "linked", "reason": "x"})
+        self.assertError(response, 400)
+        self.assertIn("only when a link is made", response.content.decode())
+        self.need.refresh_from_db()
+        self.assertEqual((self.need.status, self.need.first_linked_on), ("open", None))
+
     def test_it_checks_the_body(self):
         self.assertError(self.post(URL, self.bob, {"household": self.home.pk, "category": "nope"}), 400, "category")
         self.assertError(self.post(URL, self.bob, {"household": self.home.pk, "category": "food",

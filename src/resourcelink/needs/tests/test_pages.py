@@ -124,6 +124,42 @@ class PrivacyTests(NeedPageTestCase):
         self.assertContains(r, "张***")
         self.assertNotContains(r, "张家大院")
 
+    def test_the_viewer_sees_households_by_number_not_even_masked(self):
+        services.link_create(actor=self.bob, need=self.n_critical, resource=self.hall, quantity=1)
+        detail = reverse("needs:need_detail", args=[self.n_critical.pk])
+        self.login(self.bob)
+        r = self.client.get(detail)
+        self.assertContains(r, "张***")
+        self.assertContains(r, "张*")  # the resident, masked
+        self.login(self.victor)
+        for url in (LIST, LIST + "?status=all", detail):
+            r = self.client.get(url, headers={"hx-request": "true"} if url == LIST else {})
+            self.assertEqual(r.status_code, 200, url)
+            self.assertNotContains(r, "张*", msg_prefix=url)
+            self.assertNotContains(r, "李*", msg_prefix=url)
+            self.assertContains(r, f"Household #{self.household.pk}", msg_prefix=url)
+
+    def test_free_text_follows_the_role_at_the_needs_station_not_the_current_one(self):
+        # Victor is a viewer here and an admin at another station that is his current one.
+        from resourcelink.accounts.middleware import SESSION_KEY
+        from resourcelink.accounts.models import Membership, Role
+
+        Membership.objects.create(user=self.victor, station=self.other_station, role=Role.ADMIN)
+        Need.objects.filter(pk=self.n_critical.pk).update(description="Lives with her son 阿强")
+        link = services.link_create(actor=self.bob, need=self.n_critical, resource=self.hall, quantity=1)
+        services.link_update(actor=self.bob, link=link, outcome="Spoke to 阿强", feedback="阿强 says thanks")
+        self.login(self.victor)
+        session = self.client.session
+        session[SESSION_KEY] = self.other_station.pk
+        session.save()
+        r = self.client.get(reverse("needs:need_detail", args=[self.n_critical.pk]))
+        self.assertEqual(r.status_code, 200)
+        self.assertNotContains(r, "阿强")
+        self.login(self.carol)
+        r = self.client.get(reverse("needs:need_detail", args=[self.n_critical.pk]))
+        self.assertContains(r, "Lives with her son 阿强")
+        self.assertContains(r, "Spoke to 阿强")
+
 
 class AccessTests(NeedPageTestCase):
     """Every endpoint: the outsider gets 404, the viewer 403 on writes."""
@@ -213,6 +249,19 @@ class NeedDetailTests(NeedPageTestCase):
         self.assertContains(r, "open → linked")
         self.assertContains(r, f"link #{Link.objects.get().pk}: proposed")
 
+    def test_it_offers_no_linked_button_and_refuses_a_posted_one(self):
+        self.login(self.bob)
+        need = make_need(self.household, self.cat["food"], quantity=3)
+        services.need_transition(actor=self.bob, need=need, to_status=NeedStatus.UNMET, reason="none left")
+        detail = reverse("needs:need_detail", args=[need.pk])
+        r = self.client.get(detail)
+        self.assertContains(r, 'name="to_status" value="mobilised"')
+        self.assertNotContains(r, 'name="to_status" value="linked"')
+        r = self.client.post(reverse("needs:need_transition", args=[need.pk]), {"to_status": "linked"}, follow=True)
+        self.assertContains(r, "only when a link is made")
+        need.refresh_from_db()
+        self.assertEqual((need.status, need.first_linked_on), (NeedStatus.UNMET, None))
+
     def test_it_moves_a_need(self):
         self.login(self.bob)
         url = reverse("needs:need_transition", args=[self.n_critical.pk])
@@ -261,6 +310,24 @@ class NeedDetailTests(NeedPageTestCase):
                           f"l{link.pk}-feedback": "Fine"})
         link.refresh_from_db()
         self.assertEqual((str(link.follow_up_on), link.outcome, link.feedback), ("2030-01-05", "Checked", "Fine"))
+
+    def test_saving_notes_keeps_the_fields_the_post_leaves_out(self):
+        self.login(self.bob)
+        link = services.link_create(actor=self.bob, need=self.n_critical, resource=self.hall, quantity=1)
+        services.link_update(actor=self.bob, link=link, follow_up_on=timezone.localdate() + timedelta(days=3),
+                             outcome="Called", feedback="Pleased")
+        url = reverse("needs:link_update", args=[link.pk])
+        self.client.post(url, {f"l{link.pk}-outcome": "Called again"})
+        link.refresh_from_db()
+        self.assertEqual((link.outcome, link.feedback, link.follow_up_on),
+                         ("Called again", "Pleased", timezone.localdate() + timedelta(days=3)))
+        self.client.post(url, {"feedback": "Very pleased"})  # unprefixed, as another caller might
+        link.refresh_from_db()
+        self.assertEqual((link.outcome, link.feedback, link.follow_up_on),
+                         ("Called again", "Very pleased", timezone.localdate() + timedelta(days=3)))
+        self.client.post(url, {f"l{link.pk}-follow_up_on": "", f"l{link.pk}-outcome": ""})
+        link.refresh_from_db()
+        self.assertEqual((link.outcome, link.feedback, link.follow_up_on), ("", "Very pleased", None))
 
     def test_it_embeds_suggestions_only_when_the_url_exists(self):
         from django.urls import NoReverseMatch

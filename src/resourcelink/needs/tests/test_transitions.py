@@ -35,7 +35,13 @@ class TestNeedTransitionTable:
         need = make_need(world.household, world.cat["food"], quantity=2)
         Need.objects.filter(pk=need.pk).update(status=from_status)
         need.refresh_from_db()
-        if to_status in NEED_TRANSITIONS[from_status]:
+        if to_status == NeedStatus.LINKED:
+            # Only making a link moves a need to "linked"; never by hand.
+            with pytest.raises(IllegalTransition):
+                services.need_transition(actor=world.bob, need=need, to_status=to_status, reason="because")
+            need.refresh_from_db()
+            assert (need.status, need.first_linked_on) == (from_status, None)
+        elif to_status in NEED_TRANSITIONS[from_status]:
             services.need_transition(actor=world.bob, need=need, to_status=to_status, reason="because")
             need.refresh_from_db()
             assert need.status == to_status
