@@ -104,6 +104,10 @@ def context(measured: dict, args) -> str:
                  "vacuum analyze": "after VACUUM ANALYZE"}.get(result["district"].get("statistics"), "?")
         lines.append(f"{db}: {result['database']['version']}, {stats}; 1-minute load average "
                      f"{load.get('before', ['?'])[0]} before, {load.get('after', ['?'])[0]} after measuring")
+        busiest = max(load.get("before", [0])[0], load.get("after", [0])[0])
+        if busiest > result.get("cpus", 1):
+            lines.append(f"  (more runnable processes than the {result['cpus']} CPUs: other work shared them, "
+                         f"so these latencies are inflated; measure again on a quiet machine)")
     return "\n".join(lines)
 
 
