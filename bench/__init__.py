@@ -9,9 +9,13 @@ search, the map data endpoint and the API list, and the time to import a
 100,000 needs and 5,000 supply lines (``bench.needs_district``) and measures
 an allocation over all of them: end to end, the bare OR-Tools solve of the
 same network, the greedy baseline and the peak memory (``bench.allocation``).
-It prints the tables, says whether each target is met and writes the figures
-to bench/results/latest.json. ``python -m bench --only allocation`` (or
-``pages``, ``import``) measures one part alone.
+On the needs district it also measures the need list (100,000 open needs,
+varied filters and pages deep into the list), the needs dashboard and the
+suggestions for one need (needs of every breadth, up to some 7,000
+candidates among the 50,000 resources). It prints the tables, says whether
+each target is met and writes the figures to bench/results/latest.json.
+``python -m bench --only allocation`` (or ``pages``: every page, ``needs``:
+the three needs pages, ``import``) measures one part alone.
 
 A benchmark measures and reports; it does not assert. Django settings are per
 process, so the parent process runs one child per database (and one more per
