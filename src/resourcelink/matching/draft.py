@@ -10,19 +10,31 @@ parameters; this module trusts them.
 
 What the engine is given:
 
+- needs that still want something (``NEED_STATUSES_WANTING``), not archived,
+  of households not archived;
 - a need's quantity left = its quantity − the quantity of its committed links
   (``LINK_STATUSES_COMMITTED``); needs with nothing left are left out;
 - its household's location, and its tags = the union of the tags of the
-  household's residents (archived residents and archived tags left out);
-- vulnerability = the largest weight of those tags / 10 (0..1): one severe
-  vulnerability counts fully, several mild ones do not add up to a severe one;
+  household's live residents (not archived, not merged), archived tags
+  included: eligibility is decided as ``needs.services.links_create`` decides
+  it, so the draft offers no line that accepting would refuse;
+- vulnerability = the largest weight of its live (not archived) tags / 10
+  (0..1): one severe vulnerability counts fully, several mild ones do not add
+  up to a severe one;
+- the organisations it may be shared with (``consented_orgs``), as
+  ``links_create`` decides: a need of one resident, those that resident (if
+  live) gave an active share consent for (not withdrawn, given by today); a
+  need of the whole household, those any of its live residents did;
 - tier by ``policy.tiers``: "urgency" → critical 1, high 2, normal 3, low 4;
   "tags" → households with any of ``priority_tag_ids`` 1, others 2; "none" →
   all 1 (and no strict tiers);
 - supply = active resources of the station with a quantity; capacity left =
   floor(quantity) − committed link quantity (those with none left still count
   for the unmet reasons); categories, eligible tags and location from the
-  resource;
+  resource; ``consent_org``: none for a resource inside the community with no
+  organisation, its organisation if it has one, ``engine.NEVER_CONSENTED`` for
+  one outside the community without (only an admin's override links those,
+  and a draft makes none);
 - fit from the category tree: "same" (same id), "narrower" (the resource's
   category is inside the need's subtree), "broader" (the need's category is
   inside the resource's subtree).
@@ -39,10 +51,11 @@ from collections.abc import Callable
 
 from django.db import connection, transaction
 from django.db.models import Sum
+from django.utils import timezone
 
 from resourcelink.directory.models import Resource, ResourceStatus
 from resourcelink.needs.models import LINK_STATUSES_COMMITTED, NEED_STATUSES_WANTING, Link, Need
-from resourcelink.people.models import Household, Resident, VulnerabilityTag
+from resourcelink.people.models import Consent, ConsentScope, Household, Resident, VulnerabilityTag
 from resourcelink.taxonomy.models import Category
 
 from . import engine
@@ -101,58 +114,7 @@ def load(station, parameters: dict) -> tuple[list[engine.Demand], list[engine.Su
     policy = parameters.get("policy") or {}
     categories = dict(Category.objects.filter(station=station).values_list("id", "path"))
 
-    needs = Need.objects.filter(station=station, status__in=NEED_STATUSES_WANTING, archived_on__isnull=True)
-    if needs_f.get("category_ids"):
-        needs = needs.filter(category_id__in=sorted(_subtree_ids(categories, needs_f["category_ids"])))
-    if needs_f.get("community_ids"):
-        needs = needs.filter(community_id__in=needs_f["community_ids"])
-    if needs_f.get("grid_ids"):
-        needs = needs.filter(grid_id__in=needs_f["grid_ids"])
-    if needs_f.get("urgencies"):
-        needs = needs.filter(urgency__in=needs_f["urgencies"])
-    need_rows = list(needs.order_by().values_list("id", "category_id", "quantity", "household_id", "urgency"))
-
-    committed = Link.objects.filter(station=station, status__in=LINK_STATUSES_COMMITTED).order_by()
-    need_held = {k: v or 0 for k, v in committed.values("need_id").annotate(q=Sum("quantity"))
-                 .values_list("need_id", "q")}
-    resource_held = dict(committed.values("resource_id").annotate(q=Sum("quantity"))
-                         .values_list("resource_id", "q"))
-
-    places = {h: (lat, lon) for h, lat, lon in Household.objects.filter(station=station).order_by()
-              .values_list("id", "latitude", "longitude")}
-    weights = dict(VulnerabilityTag.objects.filter(station=station, archived_on__isnull=True).order_by()
-                   .values_list("id", "weight"))
-    household_tags: dict[int, set[int]] = defaultdict(set)
-    through = Resident.tags.through
-    for household_id, tag_id in (through.objects.filter(resident__station=station,
-                                                        resident__archived_on__isnull=True).order_by()
-                                 .values_list("resident__household_id", "vulnerabilitytag_id")):
-        if tag_id in weights:
-            household_tags[household_id].add(tag_id)
-
-    tiers = policy.get("tiers", "none")
-    priority = set(policy.get("priority_tag_ids") or ())
-    no_place = (None, None)
-    plain = (frozenset(), 0.0, 2 if tiers == "tags" else 1)
-    # Per household once (tags, vulnerability, tier by tags), not per need.
-    about: dict[int, tuple[frozenset, float, int]] = {}
-    for household, tag_ids in household_tags.items():
-        tags = frozenset(tag_ids)
-        tier = (1 if tags & priority else 2) if tiers == "tags" else 1
-        about[household] = (tags, max(weights[t] for t in tags) / 10, tier)
-    urgency_tier = tiers == "urgency"
-    Demand = engine.Demand
-    demands = []
-    for pk, category, quantity, household, urgency in need_rows:
-        left = quantity - need_held.get(pk, 0)
-        if left <= 0:
-            continue
-        tags, vulnerability, tier = about.get(household, plain)
-        if urgency_tier:
-            tier = URGENCY_TIER.get(urgency, 4)
-        lat, lon = places.get(household, no_place)
-        demands.append(Demand(pk, category, left, household, urgency, tier, vulnerability, tags, lat, lon))
-
+    # Supply first: whether any of it needs consent decides whether consents are read.
     resources = Resource.objects.filter(station=station, status=ResourceStatus.ACTIVE, quantity__isnull=False)
     if supply_f.get("category_ids"):
         wanted = sorted(_subtree_ids(categories, supply_f["category_ids"]))
@@ -165,7 +127,8 @@ def load(station, parameters: dict) -> tuple[list[engine.Demand], list[engine.Su
     if supply_f.get("resource_ids"):
         resources = resources.filter(pk__in=supply_f["resource_ids"])
     resources = resources.order_by()
-    resource_rows = list(resources.values_list("id", "quantity", "latitude", "longitude"))
+    resource_rows = list(resources.values_list("id", "quantity", "latitude", "longitude", "is_internal",
+                                               "organization_id"))
     ids = resources.values("id")
     resource_categories: dict[int, set[int]] = defaultdict(set)
     for rid, cid in (Resource.categories.through.objects.filter(resource_id__in=ids).order_by()
@@ -175,13 +138,94 @@ def load(station, parameters: dict) -> tuple[list[engine.Demand], list[engine.Su
     for rid, tid in (Resource.eligible_tags.through.objects.filter(resource_id__in=ids).order_by()
                      .values_list("resource_id", "vulnerabilitytag_id")):
         resource_tags[rid].add(tid)
+
+    committed = Link.objects.filter(station=station, status__in=LINK_STATUSES_COMMITTED).order_by()
+    need_held = {k: v or 0 for k, v in committed.values("need_id").annotate(q=Sum("quantity"))
+                 .values_list("need_id", "q")}
+    resource_held = dict(committed.values("resource_id").annotate(q=Sum("quantity"))
+                         .values_list("resource_id", "q"))
+
     supplies = []
-    for pk, quantity, lat, lon in resource_rows:
+    share_with: set[int] = set()
+    for pk, quantity, lat, lon, is_internal, org in resource_rows:
         if pk not in resource_categories:
             continue
         left = max(math.floor(quantity) - (resource_held.get(pk) or 0), 0)
+        # As links_create: outside the community or run by an organisation
+        # shares the resident's details, with that organisation.
+        if org is not None:
+            consent_org = org
+            share_with.add(org)
+        else:
+            consent_org = None if is_internal else engine.NEVER_CONSENTED
         supplies.append(engine.Supply(pk, frozenset(resource_categories[pk]), left,
-                                      frozenset(resource_tags.get(pk, ())), lat, lon))
+                                      frozenset(resource_tags.get(pk, ())), lat, lon, None, consent_org))
+
+    needs = Need.objects.filter(station=station, status__in=NEED_STATUSES_WANTING, archived_on__isnull=True,
+                                household__archived_on__isnull=True)
+    if needs_f.get("category_ids"):
+        needs = needs.filter(category_id__in=sorted(_subtree_ids(categories, needs_f["category_ids"])))
+    if needs_f.get("community_ids"):
+        needs = needs.filter(community_id__in=needs_f["community_ids"])
+    if needs_f.get("grid_ids"):
+        needs = needs.filter(grid_id__in=needs_f["grid_ids"])
+    if needs_f.get("urgencies"):
+        needs = needs.filter(urgency__in=needs_f["urgencies"])
+    need_rows = list(needs.order_by().values_list("id", "category_id", "quantity", "household_id", "urgency",
+                                                  "resident_id"))
+
+    places = {h: (lat, lon) for h, lat, lon in Household.objects.filter(station=station).order_by()
+              .values_list("id", "latitude", "longitude")}
+    # Live tags weigh; every tag (archived too) counts for eligibility, as in links_create.
+    weights = dict(VulnerabilityTag.objects.filter(station=station, archived_on__isnull=True).order_by()
+                   .values_list("id", "weight"))
+    household_tags: dict[int, set[int]] = defaultdict(set)
+    through = Resident.tags.through
+    for household_id, tag_id in (through.objects.filter(resident__station=station,
+                                                        resident__archived_on__isnull=True,
+                                                        resident__merged_into__isnull=True).order_by()
+                                 .values_list("resident__household_id", "vulnerabilitytag_id")):
+        household_tags[household_id].add(tag_id)
+
+    # Share consents, in one query: by live resident and by household.
+    resident_orgs: dict[int, set[int]] = defaultdict(set)
+    household_orgs: dict[int, set[int]] = defaultdict(set)
+    if share_with:
+        for resident_id, household_id, org in Consent.objects.filter(
+            station=station, scope=ConsentScope.SHARE, withdrawn_on__isnull=True,
+            given_on__lte=timezone.localdate(), organization_id__in=sorted(share_with),
+            resident__archived_on__isnull=True, resident__merged_into__isnull=True,
+        ).order_by().values_list("resident_id", "resident__household_id", "organization_id"):
+            resident_orgs[resident_id].add(org)
+            household_orgs[household_id].add(org)
+    frozen_resident = {k: frozenset(v) for k, v in resident_orgs.items()}
+    frozen_household = {k: frozenset(v) for k, v in household_orgs.items()}
+    nobody: frozenset[int] = frozenset()
+
+    tiers = policy.get("tiers", "none")
+    priority = set(policy.get("priority_tag_ids") or ())
+    no_place = (None, None)
+    plain = (frozenset(), 0.0, 2 if tiers == "tags" else 1)
+    # Per household once (tags, vulnerability, tier by tags), not per need.
+    about: dict[int, tuple[frozenset, float, int]] = {}
+    for household, tag_ids in household_tags.items():
+        tags = frozenset(tag_ids)
+        tier = (1 if tags & priority else 2) if tiers == "tags" else 1
+        about[household] = (tags, max((weights[t] for t in tags if t in weights), default=0) / 10, tier)
+    urgency_tier = tiers == "urgency"
+    Demand = engine.Demand
+    demands = []
+    for pk, category, quantity, household, urgency, resident in need_rows:
+        left = quantity - need_held.get(pk, 0)
+        if left <= 0:
+            continue
+        tags, vulnerability, tier = about.get(household, plain)
+        if urgency_tier:
+            tier = URGENCY_TIER.get(urgency, 4)
+        lat, lon = places.get(household, no_place)
+        orgs = (frozen_resident.get(resident, nobody) if resident is not None
+                else frozen_household.get(household, nobody))
+        demands.append(Demand(pk, category, left, household, urgency, tier, vulnerability, tags, lat, lon, orgs))
 
     fit = category_fit(categories, {d.category for d in demands},
                        {c for s in supplies for c in s.categories})

@@ -44,6 +44,12 @@ tie-breakers are not in it).
 Eligibility: a supply with ``eligible_tags`` serves only demands whose tags
 meet them (bitmasks of uint64 words, as many words as tags need).
 
+Consent: a supply with a ``consent_org`` shares the resident's details with
+that organisation, so it serves only demands whose ``consented_orgs`` hold it
+(one bit per organisation, looked up per pair). ``consent_org`` None: no
+consent needed (inside the community, no organisation); ``NEVER_CONSENTED``
+(-1): outside the community with no organisation, which nobody can consent to.
+
 Inputs are sorted by id, so the same input (in any order) gives the same
 answer.
 
@@ -51,7 +57,9 @@ Unmet reasons (``Unmet.reason``), decided per demand in this order:
 
 - ``no_category``: no supply line in a fitting category at all;
 - ``not_eligible``: fitting ones exist, but the household is eligible for none;
-- ``too_far``: every eligible one is beyond ``max_distance_km``;
+- ``no_consent``: eligible ones exist, but each would share the resident's
+  details with an organisation they have not consented to;
+- ``too_far``: every eligible, consented one is beyond ``max_distance_km``;
 - ``household_cap``: the household reached ``household_cap``;
 - ``none_left``: the supply went to other (more valuable) needs.
 
@@ -70,6 +78,8 @@ Reason codes of a suggestion (``Suggestion.reasons``: ``(code, params)``):
 - ``("fit", {"fit": "same" | "narrower" | "broader"})``
 - ``("distance", {"km": 0.8})`` or ``("distance_unknown", {})``
 - ``("capacity", {"left": 20, "asked": 5})`` or ``("capacity_unknown", {"asked": 5})``
+- ``("eligible", {"tags": [3, 7]})``: the candidate is only for some
+  vulnerabilities and the household qualifies through these (sorted)
 - ``("verified", {"days": 12})`` or ``("never_verified", {})``
 - ``("outcomes", {"delivered": 3, "failed": 1})`` (only when there are any)
 """
@@ -88,7 +98,8 @@ from ortools.graph.python import min_cost_flow
 URGENCIES = ("critical", "high", "normal", "low")
 FITS = ("same", "narrower", "broader")
 FIT_CODE = {f: i for i, f in enumerate(FITS)}
-REASONS = ("no_category", "not_eligible", "too_far", "household_cap", "none_left")
+REASONS = ("no_category", "not_eligible", "no_consent", "too_far", "household_cap", "none_left")
+NEVER_CONSENTED = -1  # Supply.consent_org of an outside supply with no organisation
 
 SCALE = 10**6  # weight units -> integer cost units
 EXPIRY_LEVELS = 64  # tie-break levels for sooner-expiring supply
@@ -115,6 +126,7 @@ class Demand:
     tags: frozenset[int] = frozenset()
     lat: float | None = None
     lon: float | None = None
+    consented_orgs: frozenset[int] = frozenset()  # organisations it may be shared with
 
 
 @dataclass(frozen=True, slots=True)
@@ -126,6 +138,7 @@ class Supply:
     lat: float | None = None
     lon: float | None = None
     expires_on: _dt.date | None = None
+    consent_org: int | None = None  # None: no consent needed; NEVER_CONSENTED: none possible
 
 
 def _default_urgency_weights() -> dict[str, float]:
@@ -250,6 +263,7 @@ class Problem:
     pair_value: np.ndarray  # weight - distance penalty
     has_category: np.ndarray  # per demand
     has_eligible: np.ndarray
+    has_consent: np.ndarray
     has_near: np.ndarray
     household_count: int
     tails: np.ndarray
@@ -322,6 +336,22 @@ def build(demands: Iterable[Demand], supplies: Iterable[Supply], policy: Policy,
     s_mask = _tag_masks([s.eligible_tags for s in supplies], bit_of, words)
     s_open = ~s_mask.any(axis=1)
 
+    # Consent: one bit per organisation some supply shares with; a pair is
+    # allowed when the supply needs none or the demand's bit for its
+    # organisation is set (NEVER_CONSENTED: no bit, never allowed).
+    orgs = sorted({s.consent_org for s in supplies if s.consent_org is not None and s.consent_org >= 0})
+    consenting = any(s.consent_org is not None for s in supplies)
+    if consenting:
+        org_bit = {o: i for i, o in enumerate(orgs)}
+        c_words = max(1, -(-len(orgs) // 64))
+        d_consent = _tag_masks([d.consented_orgs for d in demands], org_bit, c_words)
+        s_free = np.fromiter((s.consent_org is None for s in supplies), dtype=bool, count=ns)
+        s_bit = np.fromiter((org_bit.get(s.consent_org, -1) if s.consent_org is not None else -1
+                             for s in supplies), dtype=np.int64, count=ns)
+        s_word = np.maximum(s_bit, 0) >> 6
+        s_shift = (np.maximum(s_bit, 0) & 63).astype(np.uint64)
+        s_never = s_bit < 0  # with s_free False: outside, no organisation
+
     # Expiry: sooner -> higher level; no date -> 0.
     dated = sorted({s.expires_on for s in supplies if s.expires_on is not None})
     s_exp = np.zeros(ns, dtype=np.int64)
@@ -360,6 +390,7 @@ def build(demands: Iterable[Demand], supplies: Iterable[Supply], policy: Policy,
     scale_km = max_km if max_km else DEFAULT_SCALE_KM
     has_cat = np.isin(d_cat, np.array(sorted(cat_has_supply), dtype=np.int64))
     has_elig = np.zeros(nd, dtype=bool)
+    has_consent = np.zeros(nd, dtype=bool)
     has_near = np.zeros(nd, dtype=bool)
     blocks_d, blocks_s, blocks_f, blocks_km = [], [], [], []
     # Expand blocks in batches of about PAIR_BATCH raw pairs, all at once.
@@ -387,6 +418,11 @@ def build(demands: Iterable[Demand], supplies: Iterable[Supply], policy: Policy,
             ok = s_open[ps] | ((d_mask[pd] & s_mask[ps]) != 0).any(axis=1)
         pd, ps, pf = pd[ok], ps[ok], pf[ok]
         has_elig[pd] = True
+        if consenting:
+            bit = (d_consent[pd, s_word[ps]] >> s_shift[ps]) & np.uint64(1)
+            ok = s_free[ps] | ((bit != 0) & ~s_never[ps])
+            pd, ps, pf = pd[ok], ps[ok], pf[ok]
+        has_consent[pd] = True
         km = haversine_km(d_lat[pd], d_lon[pd], s_lat[ps], s_lon[ps])
         if max_km is not None:
             near = ~(km > max_km)  # NaN (unknown) is not too far
@@ -459,7 +495,7 @@ def build(demands: Iterable[Demand], supplies: Iterable[Supply], policy: Policy,
         policy=policy, demand_ids=d_ids, demand_qty=d_qty, demand_tier=d_tier, demand_weight=weight,
         demand_household=d_hh, supply_ids=s_ids, supply_qty=s_qty,
         pair_d=pd, pair_s=ps, pair_fit=pf, pair_km=km, pair_value=value,
-        has_category=has_cat, has_eligible=has_elig, has_near=has_near, household_count=len(hh_ids),
+        has_category=has_cat, has_eligible=has_elig, has_consent=has_consent, has_near=has_near, household_count=len(hh_ids),
         tails=np.concatenate(tails).astype(np.int32), heads=np.concatenate(heads).astype(np.int32),
         capacities=np.concatenate(caps).astype(np.int64), costs=np.concatenate(costs).astype(np.int64),
         node_supplies=supplies_by_node, build_seconds=time.perf_counter() - started,
@@ -491,6 +527,8 @@ def _result(problem: Problem, flow: np.ndarray, stats: dict) -> Allocation:
                 reason = "no_category"
             elif not p.has_eligible[i]:
                 reason = "not_eligible"
+            elif not p.has_consent[i]:
+                reason = "no_consent"
             elif not p.has_near[i]:
                 reason = "too_far"
             elif hh_full[p.demand_household[i]]:
@@ -568,6 +606,9 @@ class Candidate:
     days_since_verified: int | None = None
     delivered: int = 0
     failed: int = 0
+    # The vulnerabilities through which the household qualifies for a
+    # candidate that is only for some (empty: open to anyone).
+    eligible_via: frozenset[int] = frozenset()
 
 
 @dataclass(frozen=True, slots=True)
@@ -632,6 +673,8 @@ def suggest(need: Demand, candidates: Sequence[Candidate], *, limit: int = 10) -
             reasons.append(("capacity_unknown", {"asked": need.quantity}))
         else:
             reasons.append(("capacity", {"left": int(c.capacity_left), "asked": need.quantity}))
+        if c.eligible_via:
+            reasons.append(("eligible", {"tags": sorted(c.eligible_via)}))
         if c.days_since_verified is None:
             reasons.append(("never_verified", {}))
         else:

@@ -50,6 +50,11 @@ class AllocationRun(StationOwned):
     def __str__(self) -> str:
         return f"{_('allocation')} #{self.pk}"
 
+    @property
+    def accepts_lines(self) -> bool:
+        """A draft, or a run partly accepted: its lines not yet linked may still be accepted."""
+        return self.status in (self.Status.DRAFT, self.Status.PARTLY_ACCEPTED)
+
 
 class CategoryFit(models.TextChoices):
     SAME = "same", _("same category")
@@ -88,6 +93,7 @@ class AllocationLine(models.Model):
 class UnmetReason(models.TextChoices):
     NO_CATEGORY = "no_category", _("no resource in this category")
     NOT_ELIGIBLE = "not_eligible", _("the household is not eligible for any resource in this category")
+    NO_CONSENT = "no_consent", _("no consent to share their details with the organisations that could help")
     TOO_FAR = "too_far", _("every eligible resource is too far away")
     NONE_LEFT = "none_left", _("none left: the supply went to more urgent needs")
     HOUSEHOLD_CAP = "household_cap", _("the household reached its cap")

@@ -1,5 +1,5 @@
 """Writes of matching: allocation runs (create a draft, accept it wholly or in
-part, discard it).
+part — the rest may be accepted later —, discard it).
 
 The engine (`engine.py`) and the draft builder (`draft.py`) do the solving;
 these services check who may act, validate what was asked and turn an
@@ -50,6 +50,10 @@ PARAMETER_FIELDS = {
 
 class RunNotDraft(ValidationError):
     """The run was already accepted or discarded: it cannot change any more."""
+
+
+# Runs whose lines not yet linked may still be accepted.
+RUN_STATUSES_ACCEPTING = (AllocationRun.Status.DRAFT, AllocationRun.Status.PARTLY_ACCEPTED)
 
 
 def _ids(value, field: str, errors: dict) -> list[int]:
@@ -186,9 +190,9 @@ def allocation_run_create(*, actor, station: Station, parameters: dict[str, Any]
     return run
 
 
-def _lock_draft(run: AllocationRun) -> AllocationRun:
+def _lock_draft(run: AllocationRun, *, statuses=(AllocationRun.Status.DRAFT,)) -> AllocationRun:
     locked = AllocationRun.objects.select_for_update().get(pk=run.pk)
-    if locked.status != AllocationRun.Status.DRAFT:
+    if locked.status not in statuses:
         raise RunNotDraft(
             _("This allocation is already %(status)s: it cannot be changed.")
             % {"status": locked.get_status_display()}, code="not_draft")
@@ -196,17 +200,19 @@ def _lock_draft(run: AllocationRun) -> AllocationRun:
 
 
 def allocation_run_accept(*, actor, run: AllocationRun, line_ids: Sequence[int] | None = None) -> list:
-    """Turn a draft's lines (all of them, or those in ``line_ids``) into links,
-    in one transaction: if any line no longer fits (the supply or the need
-    changed since the draft), nothing is linked and the error names the
-    lines. A run is accepted once; a later accept or discard is refused."""
+    """Turn a draft's lines not yet linked (all of them, or those in
+    ``line_ids``) into links, in one transaction: if any line no longer fits
+    (the supply or the need changed since the draft), nothing is linked and
+    the error names the lines. A partly accepted run stays open for the rest
+    of its lines; once every line is linked it is accepted, and a later
+    accept or discard is refused."""
     from resourcelink.needs.services import LinkSpec, links_create
 
     require_role(actor, run.station_id, EDITORS)
     with transaction.atomic():
-        locked = _lock_draft(run)
-        lines_qs = AllocationLine.objects.filter(run=locked).select_related("need", "resource")
-        total = lines_qs.count()
+        locked = _lock_draft(run, statuses=RUN_STATUSES_ACCEPTING)
+        lines_qs = AllocationLine.objects.filter(run=locked, link__isnull=True).select_related("need", "resource")
+        open_lines = lines_qs.count()
         if line_ids is not None:
             wanted = sorted({int(i) for i in line_ids})
             if not wanted:
@@ -214,13 +220,20 @@ def allocation_run_accept(*, actor, run: AllocationRun, line_ids: Sequence[int] 
             lines = list(lines_qs.filter(pk__in=wanted).order_by("pk"))
             if len(lines) != len(wanted):
                 found = {line.pk for line in lines}
-                raise ValidationError({"lines": [
-                    _("These lines are not in this allocation: %(ids)s")
-                    % {"ids": ", ".join(str(i) for i in wanted if i not in found)}]})
+                linked = set(AllocationLine.objects.filter(run=locked, pk__in=wanted, link__isnull=False)
+                             .values_list("pk", flat=True))
+                errors = []
+                if linked:
+                    errors.append(_("These lines were already accepted: %(ids)s")
+                                  % {"ids": ", ".join(str(i) for i in wanted if i in linked)})
+                if set(wanted) - found - linked:
+                    errors.append(_("These lines are not in this allocation: %(ids)s")
+                                  % {"ids": ", ".join(str(i) for i in wanted if i not in found | linked)})
+                raise ValidationError({"lines": errors})
         else:
             lines = list(lines_qs.order_by("pk"))
         if not lines:
-            raise ValidationError({"lines": [_("This allocation has no lines to accept.")]})
+            raise ValidationError({"lines": [_("This allocation has no lines left to accept.")]})
         items = [LinkSpec(need=line.need, resource=line.resource, quantity=line.quantity) for line in lines]
         try:
             links = links_create(actor=actor, station=locked.station, items=items, run=locked,
@@ -233,7 +246,7 @@ def allocation_run_accept(*, actor, run: AllocationRun, line_ids: Sequence[int] 
         for line, link in zip(lines, links, strict=True):
             line.link = link
         AllocationLine.objects.bulk_update(lines, ["link"], batch_size=2000)
-        locked.status = (AllocationRun.Status.ACCEPTED if len(lines) == total
+        locked.status = (AllocationRun.Status.ACCEPTED if len(lines) == open_lines
                          else AllocationRun.Status.PARTLY_ACCEPTED)
         locked.accepted_on = timezone.now()
         locked.accepted_by = actor

@@ -9,6 +9,7 @@ import time
 import pytest
 
 from resourcelink.matching.engine import (
+    NEVER_CONSENTED,
     Candidate,
     Demand,
     Line,
@@ -93,6 +94,41 @@ def test_it_handles_more_tags_than_one_word_holds():
     a = allocate(demands, supplies, Policy(), FIT)
     assert [(line.demand, line.supply) for line in a.lines] == [(1, 5), (2, 6)]
     assert a.unmet == [Unmet(3, 1, "not_eligible", 1)]
+
+
+def test_it_gives_shared_supply_only_to_households_that_consented():
+    # Supply 5 is run by organisation 40, 6 by 41; 7 is outside with no organisation (never);
+    # 8 (masks) needs no consent.
+    demands = [Demand(1, FOOD, 2, 10, "critical", consented_orgs=frozenset({41})),
+               Demand(2, FOOD, 2, 11, "critical"),
+               Demand(3, FOOD, 1, 12, "low", consented_orgs=frozenset({40, 41})),
+               Demand(4, MASKS, 1, 13, consented_orgs=frozenset({40}))]
+    supplies = [Supply(5, frozenset({FOOD}), 5, consent_org=40), Supply(6, frozenset({FOOD}), 1, consent_org=41),
+                Supply(7, frozenset({FOOD}), 9, consent_org=NEVER_CONSENTED), Supply(8, frozenset({MASKS}), 1)]
+    a = allocate(demands, supplies, Policy(), FIT)
+    assert [(line.demand, line.supply, line.quantity) for line in a.lines] == [(1, 6, 1), (3, 5, 1), (4, 8, 1)]
+    assert a.unmet == [Unmet(1, 1, "none_left", 1), Unmet(2, 2, "no_consent", 1)]
+    assert a.stats["pairs"] == 4  # 1-6, 3-5, 3-6, 4-8
+
+
+def test_it_decides_consent_after_eligibility_and_before_distance():
+    tagged = frozenset({7})
+    demands = [Demand(1, FOOD, 1, 10, lat=HERE[0], lon=HERE[1]),  # not eligible for 5, no consent for 6
+               Demand(2, FOOD, 1, 11, tags=tagged, lat=HERE[0], lon=HERE[1]),  # eligible for 5 only: consent
+               Demand(3, FOOD, 1, 12, tags=tagged, consented_orgs=frozenset({40}), lat=HERE[0], lon=HERE[1])]
+    supplies = [Supply(5, frozenset({FOOD}), 5, eligible_tags=tagged, consent_org=40, lat=FAR[0], lon=FAR[1]),
+                Supply(6, frozenset({FOOD}), 5, eligible_tags=frozenset({8}), lat=FAR[0], lon=FAR[1])]
+    a = allocate(demands, supplies, Policy(max_distance_km=2), FIT)
+    assert a.lines == []
+    assert a.unmet == [Unmet(1, 1, "not_eligible", 1), Unmet(2, 1, "no_consent", 1), Unmet(3, 1, "too_far", 1)]
+
+
+def test_it_handles_more_organisations_than_one_word_holds():
+    demands = [Demand(i, FOOD, 1, 10 + i, consented_orgs=frozenset({1000 + i * 7})) for i in range(1, 30)]
+    supplies = [Supply(100 + k, frozenset({FOOD}), 1, consent_org=1000 + k) for k in range(0, 210)]
+    a = allocate(demands, supplies, Policy(), FIT)
+    assert sorted((line.demand, line.supply) for line in a.lines) == [(i, 100 + i * 7) for i in range(1, 30)]
+    assert a.unmet == []
 
 
 def test_it_leaves_out_supply_beyond_the_distance_limit_but_not_unknown_places():
@@ -221,6 +257,15 @@ def test_it_ranks_candidates_and_explains_each():
     assert result[2].reasons == [("fit", {"fit": "same"}), ("distance_unknown", {}),
                                  ("capacity_unknown", {"asked": 5}), ("never_verified", {})]
     assert 0 < result[2].score < result[1].score < result[0].score <= 1
+
+
+def test_it_says_the_household_qualifies_for_a_restricted_candidate():
+    candidates = [Candidate(3, "same", 0.5, 20, True, 10, eligible_via=frozenset({8, 2})),
+                  Candidate(4, "same", 0.5, 20, True, 10)]
+    result = {s.id: s.reasons for s in suggest(NEED, candidates)}
+    assert result[3] == [("fit", {"fit": "same"}), ("distance", {"km": 0.5}), ("capacity", {"left": 20, "asked": 5}),
+                         ("eligible", {"tags": [2, 8]}), ("verified", {"days": 10})]
+    assert all(code != "eligible" for code, _ in result[4])
 
 
 def test_it_leaves_out_the_ineligible_and_the_exhausted():

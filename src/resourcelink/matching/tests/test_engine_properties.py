@@ -10,7 +10,15 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 from scipy.optimize import linprog
 
-from resourcelink.matching.engine import URGENCIES, Demand, Policy, Supply, allocate, greedy
+from resourcelink.matching.engine import (
+    NEVER_CONSENTED,
+    URGENCIES,
+    Demand,
+    Policy,
+    Supply,
+    allocate,
+    greedy,
+)
 
 FIT = {1: {1: "same", 2: "narrower"}, 2: {2: "same", 1: "broader"}, 3: {3: "same"}}
 FIT_RANK = {"same": 0, "narrower": 1, "broader": 2}
@@ -18,6 +26,9 @@ UW = {"critical": 8, "high": 4, "normal": 2, "low": 1}
 
 place = st.one_of(st.none(), st.tuples(st.floats(30.0, 30.08), st.floats(120.0, 120.08)))
 tags = st.frozensets(st.integers(0, 3), max_size=2)
+# Organisations 50..52; supply: none needed (None), one of them, or never (outside, no organisation).
+consents = st.frozensets(st.integers(50, 52), max_size=2)
+consent_org = st.none() | st.integers(50, 52) | st.just(NEVER_CONSENTED)
 
 
 @st.composite
@@ -32,7 +43,7 @@ def instances(draw):
             quantity=draw(st.integers(1, 5)), household=draw(st.integers(0, 3)),
             urgency=draw(st.sampled_from(URGENCIES)), tier=draw(st.integers(1, 3)),
             vulnerability=draw(st.sampled_from([0.0, 0.25, 0.5, 1.0]) | st.floats(0, 1)), tags=draw(tags),
-            lat=where and where[0], lon=where and where[1],
+            lat=where and where[0], lon=where and where[1], consented_orgs=draw(consents),
         ))
     supplies = []
     for j in range(ns):
@@ -43,6 +54,7 @@ def instances(draw):
             eligible_tags=draw(st.frozensets(st.integers(0, 3), max_size=2)) if draw(st.booleans()) else frozenset(),
             lat=where and where[0], lon=where and where[1],
             expires_on=draw(st.none() | st.dates(dt.date(2025, 1, 1), dt.date(2025, 1, 20))),
+            consent_org=draw(consent_org),
         ))
     policy = Policy(
         strict_tiers=draw(st.booleans()), household_cap=draw(st.none() | st.integers(1, 6)),
@@ -76,6 +88,8 @@ def candidates(demands, supplies, policy):
                 continue
             if s.eligible_tags and not (s.eligible_tags & d.tags):
                 continue
+            if s.consent_org is not None and s.consent_org not in d.consented_orgs:
+                continue  # NEVER_CONSENTED is in nobody's consents
             km = km_between(d, s)
             if km is not None and policy.max_distance_km is not None and km > policy.max_distance_km:
                 continue
@@ -127,7 +141,7 @@ def test_it_respects_quantities_eligibility_distance_and_caps(instance):
     household = {d.id: d.household for d in demands}
     for line in a.lines:
         assert line.quantity > 0
-        assert (line.demand, line.supply) in values  # fits, eligible, not too far
+        assert (line.demand, line.supply) in values  # fits, eligible, consented, not too far
         by_supply[line.supply] += line.quantity
         by_demand[line.demand] += line.quantity
         by_household[household[line.demand]] += line.quantity
@@ -138,6 +152,20 @@ def test_it_respects_quantities_eligibility_distance_and_caps(instance):
     unmet = {u.demand: u.quantity for u in a.unmet}
     assert all(by_demand[d.id] + unmet.get(d.id, 0) == d.quantity for d in demands)
     assert a.served == sum(by_demand.values()) and a.asked == sum(d.quantity for d in demands)
+    # Each unmet reason is the first rule that leaves the need without candidates.
+    for u in a.unmet:
+        d = next(d for d in demands if d.id == u.demand)
+        fitting = [s for s in supplies if any(c in FIT.get(d.category, {}) for c in s.categories)]
+        eligible = [s for s in fitting if not s.eligible_tags or s.eligible_tags & d.tags]
+        consented = [s for s in eligible if s.consent_org is None or s.consent_org in d.consented_orgs]
+        near = [s for s in consented if policy.max_distance_km is None or km_between(d, s) is None
+                or km_between(d, s) <= policy.max_distance_km]
+        expected = ("no_category" if not fitting else "not_eligible" if not eligible
+                    else "no_consent" if not consented else "too_far" if not near else None)
+        if expected:
+            assert u.reason == expected, (u, d)
+        else:
+            assert u.reason in ("household_cap", "none_left"), (u, d)
 
 
 @SETTINGS

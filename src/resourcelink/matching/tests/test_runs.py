@@ -151,6 +151,38 @@ class RunAcceptTest(RunFixture):
         self.assertEqual(list(Link.objects.values_list("need_id", "quantity")), [(self.normal.pk, 4)])
         self.assertIsNone(run.lines.get(need=self.critical).link_id)
 
+    def test_it_accepts_the_rest_of_a_partly_accepted_run_later(self):
+        run = self.draft((self.critical, self.rice, 6), (self.normal, self.rice, 2), (self.normal, self.rice, 2))
+        first, second, third = run.lines.order_by("pk")
+        self.login(self.carol)
+        self.accept(run, line=[second.pk])
+        run.refresh_from_db()
+        self.assertEqual(run.status, AllocationRun.Status.PARTLY_ACCEPTED)
+        # The page still offers the lines not yet linked, and shows the linked one's link.
+        r = self.client.get(reverse("matching:run_detail", args=[run.pk]))
+        self.assertContains(r, f'name="line" value="{first.pk}"')
+        self.assertNotContains(r, f'name="line" value="{second.pk}"')
+        self.assertContains(r, f"<td>#{run.lines.get(pk=second.pk).link_id}</td>")
+        self.assertContains(r, "Accept all the rest")
+        self.assertNotContains(r, "Discard this draft")
+        # A line already linked is not linked twice.
+        with self.assertRaises(ValidationError) as cm:
+            services.allocation_run_accept(actor=self.bob, run=run, line_ids=[second.pk, third.pk])
+        self.assertIn(f"already accepted: {second.pk}", cm.exception.message_dict["lines"][0])
+        self.accept(run, line=[third.pk])
+        run.refresh_from_db()
+        self.assertEqual(run.status, AllocationRun.Status.PARTLY_ACCEPTED)
+        self.accept(run, all="1")  # the rest: the first line only
+        run.refresh_from_db()
+        self.assertEqual(run.status, AllocationRun.Status.ACCEPTED)
+        self.assertEqual(sorted(Link.objects.filter(allocation_run=run).values_list("need_id", "quantity")),
+                         sorted([(self.critical.pk, 6), (self.normal.pk, 2), (self.normal.pk, 2)]))
+        self.assertFalse(run.lines.filter(link__isnull=True).exists())
+        with self.assertRaises(services.RunNotDraft):
+            services.allocation_run_accept(actor=self.bob, run=run)
+        with self.assertRaises(services.RunNotDraft):
+            services.allocation_run_discard(actor=self.bob, run=run)
+
     def test_a_line_that_no_longer_fits_rolls_everything_back(self):
         run = self.draft((self.critical, self.rice, 6), (self.normal, self.rice, 4))
         # Since the draft, someone linked 1 of the 10 kg by hand: the second line no longer fits.
