@@ -2,8 +2,10 @@
 
 Names and addresses are masked for every role (DESIGN.md §6); an admin or
 social worker sees one in full through ``POST /households/{id}/reveal``,
-which is logged. Viewers get no personal data at all: name, address,
-position and notes are null.
+which is logged. A home's exact position gives its address away: latitude
+and longitude go to admins and social workers only. Viewers get no personal
+data at all: name, address, reference, position and notes are null, and
+they may not filter by vulnerability.
 """
 
 from datetime import datetime
@@ -20,6 +22,7 @@ from resourcelink.accounts.models import STAFF, Role, Station
 from resourcelink.communities.models import Community, Grid
 from resourcelink.core.privacy import mask_address, mask_name
 from resourcelink.people.models import Household, VulnerabilityTag
+from resourcelink.people.refs import shareable_ref
 from resourcelink.people.selectors import (
     HouseholdFilter,
     get_household_for_user,
@@ -93,13 +96,14 @@ class HouseholdOut(Schema):
     id: int
     uuid: UUID
     station: int
-    ref: str | None = Field(None, description="The station's own reference (from an import), if any.")
+    ref: str | None = Field(None, description="The station's own reference (from an import), if any; null for "
+                                              "viewers.")
     name: str | None = Field(description="Masked (张*); null for viewers.")
     address: str | None = Field(description="Masked (湖滨路12号***); null for viewers.")
     community: RefOut | None
     grid: RefOut | None
-    latitude: float | None = Field(None, description="Null for viewers.")
-    longitude: float | None = Field(None, description="Null for viewers.")
+    latitude: float | None = Field(None, description="Admins and social workers only; null for others.")
+    longitude: float | None = Field(None, description="Admins and social workers only; null for others.")
     notes: str | None = Field(None, description="Admins and social workers only; null for others.")
     resident_count: int | None = None
     archived: bool
@@ -116,7 +120,8 @@ class HouseholdFilterParams(Schema):
     q: str | None = Field(None, description="A household number (#12) or the start of its uuid.")
     community: int | None = Field(None, description="Community id.")
     grid: int | None = Field(None, description="Grid id.")
-    tag: int | None = Field(None, description="Vulnerability id: households with a resident who has it.")
+    tag: int | None = Field(None, description="Vulnerability id: households with a resident who has it "
+                                              "(not for viewers).")
     archived: bool = Field(False, description="List archived households instead.")
 
 
@@ -150,18 +155,19 @@ class HouseholdRevealIn(Schema):
 
 def household_out(h: Household, roles: dict[int, str]) -> dict:
     viewer = is_viewer(roles, h.station_id)
+    staff = is_staff(roles, h.station_id)
     return {
         "id": h.pk,
         "uuid": h.uuid,
         "station": h.station_id,
-        "ref": (h.import_key or None) if not viewer else None,
+        "ref": None if viewer else shareable_ref(h.import_key),
         "name": None if viewer else mask_name(h.name),
         "address": None if viewer else mask_address(h.address),
         "community": ref(h.community),
         "grid": ref(h.grid),
-        "latitude": None if viewer else h.latitude,
-        "longitude": None if viewer else h.longitude,
-        "notes": h.notes if is_staff(roles, h.station_id) else None,
+        "latitude": h.latitude if staff else None,
+        "longitude": h.longitude if staff else None,
+        "notes": h.notes if staff else None,
         "resident_count": getattr(h, "resident_count", None),
         "archived": h.archived_on is not None,
         "created_on": h.created_on,
@@ -207,11 +213,14 @@ def household_list(request: HttpRequest, filters: Query[HouseholdFilterParams], 
     lookup(Community, station_id, filters.community, "community", errors)
     lookup(Grid, station_id, filters.grid, "grid", errors)
     lookup(VulnerabilityTag, station_id, filters.tag, "tag", errors)
+    roles = roles_for(user)
+    if filters.tag is not None and is_viewer(roles, station_id):
+        # Which households have a disabled or ill resident is personal data.
+        errors["tag"] = [_("Viewers may not filter by vulnerability.")]
     raise_if(errors)
     qs = households_for_station(station_id, HouseholdFilter(
         q=filters.q or "", community_id=filters.community, grid_id=filters.grid, tag_id=filters.tag,
         archived=filters.archived))
-    roles = roles_for(user)
     return paginate(request, qs, pages, lambda h: household_out(h, roles))
 
 

@@ -20,12 +20,12 @@ from resourcelink.communities.models import Community, Grid
 from resourcelink.core.privacy import mask_address, mask_name, mask_phone
 from resourcelink.needs.models import Need, NeedStatus
 from resourcelink.people.models import Household, Resident, VulnerabilityTag
+from resourcelink.people.refs import shareable_ref
 from resourcelink.taxonomy.models import Category
 
 from .people_format import (
     CHOICES,
     COLUMNS,
-    HEX_KEY,
     HOUSEHOLDS,
     NEEDS,
     PERSONAL_FIELDS,
@@ -90,9 +90,10 @@ def export_keys(sheet: str, *, personal: bool, viewer: bool = False) -> list[str
 
 
 def _own_ref(obj) -> str:
-    """A record's reference in a file: the one it was imported with, else ``#id``."""
-    key = obj.import_key
-    return key if key and not HEX_KEY.match(key) else f"#{obj.pk}"
+    """A record's reference in a file: the one it was imported with, else
+    ``#id`` (also for a computed key, or a stored one shaped like a phone or
+    ID number)."""
+    return shareable_ref(obj.import_key) or f"#{obj.pk}"
 
 
 def _household_ref(household: Household) -> str:
@@ -142,13 +143,14 @@ def _resident_rows(station, lang, lists, personal: bool):
         }
 
 
-def _need_rows(station, lang, lists, personal: bool):
+def _need_rows(station, lang, lists, personal: bool, viewer: bool = False):
     labels = lists["labels"]
     qs = (Need.objects.filter(station=station, archived_on__isnull=True)
           .select_related("household", "resident", "community").order_by("id"))
     for n in qs.iterator(chunk_size=2000):
         yield {
-            "ref": _own_ref(n),
+            # A viewer gets no reference a person wrote, only the need's number.
+            "ref": f"#{n.pk}" if viewer else _own_ref(n),
             "household": _household_ref(n.household),
             "household_name": n.household.name if personal else mask_name(n.household.name),
             "resident": (n.resident.name if personal else mask_name(n.resident.name)) if n.resident_id else "",
@@ -200,7 +202,8 @@ def people_export(*, actor, station: Station, sheets=SHEETS, fmt: str = "xlsx", 
         by_key = {c.key: c for c in COLUMNS[sheet]}
         header = [by_key[k].header(lang) for k in keys]
         producer = {HOUSEHOLDS: _household_rows, RESIDENTS: _resident_rows, NEEDS: _need_rows}[sheet]
-        rows = [[values[k] for k in keys] for values in producer(station, lang, lists, personal)]
+        extra = {"viewer": True} if viewer else {}
+        rows = [[values[k] for k in keys] for values in producer(station, lang, lists, personal, **extra)]
         total += len(rows)
         built.append((sheet, header, rows))
     if personal:
@@ -222,7 +225,8 @@ def people_export(*, actor, station: Station, sheets=SHEETS, fmt: str = "xlsx", 
 
 HELP_TEXT = {
     "en": [
-        "Households sheet: one household per row, with a reference of your own (A-101, Zhang family...). "
+        "Households sheet: one household per row, with a reference of your own: a neutral code such as H001 or "
+        "A-101, never a name, phone or ID number (references are shown to coordinators). "
         "Household ref, Household name, Address and Community are required.",
         "Residents sheet: one person per row; Household ref says which household. Household ref and Name are "
         "required. Birth date: a date, or a year alone.",
@@ -235,7 +239,8 @@ HELP_TEXT = {
         "A CSV file holds one of the three sheets; residents and needs in it refer to households already recorded.",
     ],
     "zh": [
-        "“户”表：每行一户，填写自编的户编号（如 A-101、张家）。户编号、户名、地址、社区必填。",
+        "“户”表：每行一户，填写自编的户编号：中性的编码，如 H001、A-101，不要用姓名、电话或身份证号"
+        "（户编号会显示给志愿者协调员）。户编号、户名、地址、社区必填。",
         "“居民”表：每行一人，用户编号指明所属的户。户编号、姓名必填。出生日期：填写日期，或只填年份。",
         "“需求”表：每行一项需求，户编号、类别必填。居民：若需求属于户中某人，填写其姓名。",
         "再次导入同一文件不会改变任何数据；修改过的单元格会更新记录。从本系统导出的文件可以再导入：带 *** 的脱敏单元格保留原值。",

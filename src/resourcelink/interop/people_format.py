@@ -21,6 +21,7 @@ from resourcelink.accounts.models import Station
 from resourcelink.communities.models import Community, Grid
 from resourcelink.needs.models import NeedSource, NeedStatus, Urgency
 from resourcelink.people.models import Gender, Relation, VulnerabilityTag
+from resourcelink.people.refs import looks_personal
 from resourcelink.taxonomy.models import Category
 
 from .resource_io import (
@@ -163,7 +164,6 @@ CHOICES = {
 }
 YEAR_RE = re.compile(r"^(\d{4})年?$")
 ID_REF_RE = re.compile(r"^#(\d+)$")
-HEX_KEY = re.compile(r"^[0-9a-f]{40}$")
 
 
 def choice_label(choices, zh_table: dict, value: str, lang: str) -> str:
@@ -387,9 +387,13 @@ def _quantity(cell) -> int | None:
 
 
 def _ref(cell) -> str:
+    """A reference of the station's own (H001, A-101). It is shown to
+    coordinators in exports, so a phone or ID number is refused as one."""
     text = _text(cell)
     if len(text) > 64:
         raise CellError(_("At most %(limit)d characters.") % {"limit": 64})
+    if looks_personal(text):
+        raise CellError(_("A reference must not be a phone or ID number: use a code of your own, such as H001."))
     return text
 
 

@@ -2,8 +2,10 @@
 
 One workbook with three sheets (Households, Residents, Needs) and a Help
 sheet: a social worker fills in a household once, on the first sheet, under
-a reference of their own ("户编号": A-101, 张家...), and the residents and
-needs on the other sheets name that reference. A CSV file holds one of the
+a reference of their own ("户编号": H001, A-101...; never a name, phone or
+ID number: references are shown to coordinators, and one shaped like a
+phone or ID number is refused), and the residents and needs on the other
+sheets name that reference. A CSV file holds one of the
 three sheets; which one is told by its headers. Residents and needs in a CSV
 refer to households already in the system (by their reference, or ``#id``
 as an export writes it).
@@ -43,12 +45,12 @@ from resourcelink.needs.models import Need
 from resourcelink.people import idnumber
 from resourcelink.people.models import Household, Resident
 from resourcelink.people.phones import PhoneError, normalise_phone
+from resourcelink.people.refs import HEX_KEY
 from resourcelink.people.services import address_key, name_key
 
 from .people_format import (
     COLUMNS,
     HEADER_INDEX,
-    HEX_KEY,
     HOUSEHOLDS,
     ID_MESSAGES,
     ID_REF_RE,
@@ -181,8 +183,10 @@ class _Importer:
         return row
 
     def _cells_households(self, row, key, cell, lookups):
-        limits = {"household": 64, "name": 100, "address": 300, "notes": 2000}
-        if key in limits:
+        limits = {"name": 100, "address": 300, "notes": 2000}
+        if key == "household":
+            row.values[key] = _ref(cell)
+        elif key in limits:
             row.values[key] = _limited(cell, limits[key])
         elif key == "latitude":
             row.values[key] = _float(cell, -90, 90)

@@ -38,12 +38,16 @@ class HouseholdFilterForm(forms.Form):
     tag = RecordChoiceField(label=_("Vulnerability"), empty_label=_("Any vulnerability"))
     archived = forms.BooleanField(label=_("Archived households"), required=False)
 
-    def __init__(self, data=None, *, station, **kwargs):
+    def __init__(self, data=None, *, station, vulnerabilities: bool = True, **kwargs):
         super().__init__(data, **kwargs)
         self.fields["community"].set_choices(_communities(station).values_list("pk", "name"))
         self.fields["grid"].set_choices([(g.pk, f"{g.community.name} · {g.name}") for g in _grids(station)])
-        self.fields["tag"].set_choices([(t.pk, t.name) for t in VulnerabilityTag.objects.filter(
-            station=station, archived_on__isnull=True)])
+        if vulnerabilities:
+            self.fields["tag"].set_choices([(t.pk, t.name) for t in VulnerabilityTag.objects.filter(
+                station=station, archived_on__isnull=True)])
+        else:
+            # Viewers: which households have a disabled or ill resident is personal data.
+            del self.fields["tag"]
 
     def to_filter(self) -> HouseholdFilter:
         d = self.cleaned_data

@@ -14,7 +14,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from resourcelink.accounts.access import can, get_scoped_object
-from resourcelink.accounts.models import STAFF
+from resourcelink.accounts.models import EDITORS, STAFF
 from resourcelink.core.history import history_for
 from resourcelink.core.privacy import mask_address, mask_name, mask_phone
 
@@ -151,26 +151,33 @@ PERSONAL_HISTORY = {
     "name": mask_name, "phone": mask_phone, "address": mask_address, "given_by": mask_name,
     "birth_date": lambda v: v[:4] + "-**-**",
 }
-NEVER_IN_HISTORY = {"name_key", "address_key", "id_number_encrypted", "id_number_digest"}
-STAFF_ONLY_HISTORY = {"notes"}
+NEVER_IN_HISTORY = {"name_key", "address_key", "id_number_encrypted", "id_number_digest", "import_key"}
+# A home's exact position gives its address away: admins and social workers only.
+STAFF_ONLY_HISTORY = {"notes", "latitude", "longitude"}
+# Masked values, the birth year, the masked ID number and vulnerabilities are personal:
+# viewers see none of them (coordinators see the masked forms).
+VIEWER_HIDDEN_HISTORY = {*PERSONAL_HISTORY, "id_number_masked", "birth_year", "tags"}
 
 
 def masked_history(obj, *, user) -> list:
     """``history_for(obj)`` with personal values masked for everyone (full
-    values are only ever shown by a logged reveal) and notes hidden from
-    those who may not read them."""
+    values are only ever shown by a logged reveal), hidden entirely from
+    viewers, and notes and positions hidden from those who may not read
+    them. Roles are those the user holds at the record's station."""
     staff = can(user, obj.station_id, STAFF)
+    editor = can(user, obj.station_id, EDITORS)
     entries = history_for(obj)
     for entry in entries:
         kept = []
         for change in entry.changes:
             if change.field in NEVER_IN_HISTORY:
                 continue
-            if change.field in PERSONAL_HISTORY:
+            if (change.field in VIEWER_HIDDEN_HISTORY and not editor) or (
+                    change.field in STAFF_ONLY_HISTORY and not staff):
+                change.old = change.new = _("(hidden)")
+            elif change.field in PERSONAL_HISTORY:
                 mask = PERSONAL_HISTORY[change.field]
                 change.old, change.new = (v if v in ("", "—") else mask(v) for v in (change.old, change.new))
-            elif change.field in STAFF_ONLY_HISTORY and not staff:
-                change.old = change.new = _("(hidden)")
             kept.append(change)
         entry.changes = kept
     return entries

@@ -19,7 +19,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_POST
 
 from resourcelink.accounts.access import can, require_role
-from resourcelink.accounts.models import ADMINS, STAFF
+from resourcelink.accounts.models import ADMINS, EDITORS, STAFF
 from resourcelink.accounts.views import form_errors_from
 from resourcelink.core.decorators import station_view
 from resourcelink.core.selectors import reveals_of
@@ -41,13 +41,16 @@ from .forms import (
 @require_GET
 def household_list(request):
     station = request.station
-    form = HouseholdFilterForm(request.GET or None, station=station)
+    show_personal = can(request.user, station, EDITORS)
+    form = HouseholdFilterForm(request.GET or None, station=station, vulnerabilities=show_personal)
     page_obj = None
     if not form.is_bound or form.is_valid():
         filters = form.to_filter() if form.is_bound else selectors.HouseholdFilter()
         qs = selectors.households_for_station(station, filters)
         page_obj = Paginator(qs, settings.RL_PAGE_SIZE).get_page(request.GET.get("page"))
-    context = {"form": form, "page_obj": page_obj, "can_write": can(request.user, station, STAFF)}
+    # Viewers see no personal data at all, not even masked (DESIGN.md §6).
+    context = {"form": form, "page_obj": page_obj, "can_write": can(request.user, station, STAFF),
+               "show_personal": show_personal}
     if request.htmx:
         return render(request, "people/household_rows.html", context)
     return render(request, "people/household_list.html", context)
@@ -61,6 +64,7 @@ def _household_context(request, household, *, revealed=None) -> dict:
         "revealed": revealed or {},
         "can_reveal": staff,
         "can_write": staff and household.archived_on is None,
+        "show_personal": can(request.user, household.station_id, EDITORS),
         "reveals": reveals_of(household) if can(request.user, household.station_id, ADMINS) else None,
         "history": selectors.masked_history(household, user=request.user),
         "archive_form": ReasonForm(),
@@ -146,6 +150,7 @@ def _resident_context(request, resident, *, revealed=None) -> dict:
         "revealed": revealed or {},
         "can_reveal": staff,
         "can_write": staff and resident.archived_on is None,
+        "show_personal": can(request.user, resident.station_id, EDITORS),
         "show_notes": staff,
         "reveals": reveals_of(resident) if can(request.user, resident.station_id, ADMINS) else None,
         "history": selectors.masked_history(resident, user=request.user),

@@ -35,6 +35,33 @@ class HouseholdApiTests(PeopleApiTestCase):
         row = self.get(self.detail(), self.victor).json()
         self.assertEqual((row["name"], row["address"], row["latitude"], row["notes"]), (None, None, None, None))
 
+    def test_it_gives_a_homes_position_to_staff_only(self):
+        for user in (self.alice, self.bob):
+            for row in (self.get(self.detail(), user).json(), self.get(URL, user).json()["results"][0]):
+                self.assertEqual((row["latitude"], row["longitude"]), (30.27, 120.15), user.username)
+        for user in (self.carol, self.victor):
+            for response in (self.get(self.detail(), user), self.get(URL, user)):
+                self.assertNotIn("30.27", response.content.decode(), user.username)
+                self.assertNotIn("120.15", response.content.decode(), user.username)
+            row = self.get(self.detail(), user).json()
+            self.assertEqual((row["latitude"], row["longitude"]), (None, None))
+
+    def test_it_shows_neutral_references_to_coordinators_and_none_to_viewers(self):
+        Household.objects.filter(pk=self.home.pk).update(import_key="H001")
+        self.assertEqual(self.get(self.detail(), self.carol).json()["ref"], "H001")
+        self.assertIsNone(self.get(self.detail(), self.victor).json()["ref"])
+        self.assertNotIn("H001", self.get(URL, self.victor).content.decode())
+        # A reference stored before refs shaped like phone or ID numbers were refused is never shown.
+        for key in ("13812345678", "110105194912310021"[:17] + "X", "a" * 40):
+            Household.objects.filter(pk=self.home.pk).update(import_key=key)
+            for user in (self.alice, self.carol):
+                self.assertIsNone(self.get(self.detail(), user).json()["ref"], key)
+
+    def test_it_refuses_a_viewer_a_filter_by_vulnerability(self):
+        tag = self.station_tag("elderly_alone")
+        self.assertEqual(self.get(URL, self.carol, tag=tag.pk).json()["count"], 1)
+        self.assertError(self.get(URL, self.victor, tag=tag.pk), 400, "tag")
+
     def test_an_outsider_gets_404(self):
         self.assertError(self.get(self.detail(), self.oscar), 404)
         self.assertError(self.get(URL, self.oscar, station=self.station.pk), 404)

@@ -136,6 +136,31 @@ class PeopleExportTests(InteropTestCase):
         self.assertEqual(page.status_code, 200)
         self.assertNotContains(page, "Include personal data")
 
+    def test_it_writes_neutral_references_and_never_one_shaped_like_a_phone_or_id_number(self):
+        Household.objects.filter(pk=self.home.pk).update(import_key="H001")
+        self.login(self.carol)
+        households = read_xlsx(self.get(format="xlsx", sheet="all").content, 0)
+        self.assertEqual(households[1][0], "H001")
+        # Stored before such refs were refused: the file gives the number instead.
+        Household.objects.filter(pk=self.home.pk).update(import_key="13812345678")
+        Resident.objects.filter(pk=self.zhang.pk).update(import_key=ZHANG_ID)
+        text = self.all_text(self.get(format="xlsx", sheet="all").content)
+        self.assertNotIn("13812345678", text)
+        self.assertNotIn(ZHANG_ID, text)
+        self.assertIn(f"#{self.home.pk}", text)
+        self.assertIn(f"#{self.zhang.pk}", text)
+
+    def test_a_viewer_gets_no_reference_a_person_wrote(self):
+        from resourcelink.needs.models import Need
+
+        Need.objects.filter(pk=self.need.pk).update(import_key="张家-米")
+        self.login(self.carol)
+        self.assertIn("张家-米", self.get(format="csv", sheet="needs").content.decode("utf-8-sig"))
+        self.login(self.victor)
+        text = self.get(format="csv", sheet="needs").content.decode("utf-8-sig")
+        self.assertNotIn("张家-米", text)
+        self.assertIn(f"#{self.need.pk}", text)
+
     def test_an_outsider_exports_only_his_own_station(self):
         self.login(self.oscar)
         response = self.get(format="xlsx", sheet="all")
@@ -160,6 +185,15 @@ class PeopleTemplateTests(InteropTestCase):
         help_text = " ".join(str(v) for row in read_xlsx(response.content, 3) for v in row if v)
         self.assertIn("独居老人", help_text)
         self.assertIn("lakeside", help_text)
+        self.assertIn("H001", help_text)
+        self.assertNotIn("张家", help_text)  # a household name is personal: no example suggests one as a ref
+
+    def test_the_english_help_suggests_neutral_references(self):
+        self.login(self.bob)
+        response = self.client.get(reverse("interop:people_template"), HTTP_ACCEPT_LANGUAGE="en")
+        help_text = " ".join(str(v) for row in read_xlsx(response.content, 3) for v in row if v)
+        self.assertIn("H001", help_text)
+        self.assertNotIn("Zhang family", help_text)
 
     def test_the_template_imports_back_as_an_empty_file(self):
         self.login(self.bob)

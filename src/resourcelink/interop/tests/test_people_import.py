@@ -121,6 +121,37 @@ class PeopleImportTests(InteropTestCase):
             ("Needs", 2, "Category"), ("Needs", 2, "Urgency"), ("Needs", 2, "Due by"), ("Needs", 2, "Source"),
         })
 
+    def test_it_refuses_references_shaped_like_a_phone_or_id_number(self):
+        self.login(self.bob)
+        households = [HH_EN, ["13812345678", "张家", "湖滨路12号3单元502", "lakeside", "", "", "", ""],
+                      [ZHANG_ID, "李家", "步行街5号", "lakeside", "", "", "", ""],
+                      ["H003", "王家", "步行街6号", "lakeside", "", "", "", ""]]
+        residents = [RES_EN, ["H003", "0571-87654321", "王五", "", "", "", "", "", "", ""],
+                     ["138 1234 5678", "", "王六", "", "", "", "", "", "", ""]]
+        needs = [NEED_EN, [LI_ID, "H003", "", "food.staple", "", 1, "", "", "", ""]]
+        before = self.counts()
+        result = self.post(good_workbook(Households=households, Residents=residents, Needs=needs)).context["result"]
+        got = {(e.sheet, e.row, e.column) for e in result.errors}
+        self.assertEqual(got, {("Households", 2, "Household ref"), ("Households", 3, "Household ref"),
+                               ("Residents", 2, "Resident ref"), ("Residents", 3, "Household ref"),
+                               ("Needs", 2, "Need ref")})
+        for error in result.errors:
+            self.assertIn("must not be a phone or ID number", error.message)
+            for secret in ("13812345678", ZHANG_ID, LI_ID, "87654321"):
+                self.assertNotIn(secret, error.message)
+        self.assertEqual(self.counts(), before)
+
+    def test_it_accepts_neutral_references(self):
+        self.login(self.bob)
+        households = [HH_EN, ["H001", "张家", "湖滨路12号3单元502", "lakeside", "", "", "", ""],
+                      ["2024-001", "李家", "步行街5号", "lakeside", "", "", "", ""]]
+        residents = [RES_EN, ["H001", "R-1", "张三", "", "", "", "", "", "", ""],
+                     ["2024-001", "", "李四", "", "", "", "", "", "", ""]]
+        needs = [NEED_EN]
+        result = self.post(good_workbook(Households=households, Residents=residents, Needs=needs)).context["result"]
+        self.assertEqual(result.errors, [])
+        self.assertEqual(set(Household.objects.values_list("import_key", flat=True)), {"H001", "2024-001"})
+
     def test_it_reports_duplicates_within_the_file(self):
         self.login(self.bob)
         households = [HH_EN, ["A-101", "张家", "湖滨路12号", "lakeside", "", "", "", ""],

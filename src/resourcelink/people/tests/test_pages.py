@@ -12,7 +12,7 @@ from resourcelink.people.models import (
     VulnerabilityTag,
 )
 
-from .base import ZHANG_ID, PeopleTestCase
+from .base import LI_ID, ZHANG_ID, PeopleTestCase
 
 
 class PageFixture(PeopleTestCase):
@@ -80,11 +80,104 @@ class PrivacyTests(PageFixture):
 
     def test_it_masks_history_of_personal_fields(self):
         services.resident_update(actor=self.bob, resident=self.zhang, phone="13900002222", reason="new phone")
-        self.login(self.victor)
-        html = self.client.get(reverse("people:resident_detail", args=[self.zhang.pk])).content.decode()
+        url = reverse("people:resident_detail", args=[self.zhang.pk])
+        self.login(self.carol)
+        html = self.client.get(url).content.decode()
         self.assertNotIn("13900002222", html)
         self.assertIn("139****2222", html)
         self.assertIn("new phone", html)
+        self.login(self.victor)  # not even the masked phone
+        html = self.client.get(url).content.decode()
+        self.assertNotIn("13900002222", html)
+        self.assertNotIn("139****2222", html)
+        self.assertIn("new phone", html)
+
+    def test_it_shows_a_homes_position_in_history_to_staff_only(self):
+        services.household_update(actor=self.bob, household=self.household, latitude=30.123456,
+                                  longitude=120.654321, reason="located")
+        url = reverse("people:household_detail", args=[self.household.pk])
+        for user, shown in ((self.alice, True), (self.bob, True), (self.carol, False), (self.victor, False)):
+            self.login(user)
+            html = self.client.get(url).content.decode()
+            self.assertIn("located", html)
+            for value in ("30.123456", "120.654321"):
+                self.assertEqual(value in html, shown, (user.username, value))
+
+
+class ViewerPageTests(PageFixture):
+    """Viewers get no personal data on any page, not even masked: the pages
+    agree with the API, which gives them null."""
+
+    def masked_forms(self):
+        from resourcelink.core.privacy import mask_id_number
+
+        return ["张*", "李**", "138****5678", "057******4321", "湖滨路12号***", "湖滨路12",
+                mask_id_number(ZHANG_ID), mask_id_number(LI_ID), "1948", "1949",
+                self.elderly.name_en, self.disability.name_en]
+
+    def viewer_urls(self):
+        h = self.household.pk
+        return [reverse("people:household_list"), reverse("people:household_list") + "?q=" + str(h),
+                reverse("people:household_detail", args=[h]),
+                reverse("people:resident_detail", args=[self.zhang.pk]),
+                reverse("people:resident_detail", args=[self.li.pk])]
+
+    def test_it_shows_a_viewer_no_masked_values_on_any_page(self):
+        # History with every personal field changed, so the history is searched too.
+        services.resident_update(actor=self.bob, resident=self.zhang, phone="13900002222", notes="x",
+                                 tags=[self.elderly, self.disability], reason="update")
+        services.household_update(actor=self.bob, household=self.household, name="张家大院",
+                                  address="湖滨路12号4单元", reason="update")
+        self.login(self.victor)
+        for url in self.viewer_urls():
+            for headers in ({}, {"HTTP_HX_REQUEST": "true"}):
+                response = self.client.get(url, **headers)
+                self.assertEqual(response.status_code, 200, url)
+                html = response.content.decode()
+                for value in self.masked_forms() + ["139****2222"]:
+                    self.assertNotIn(value, html, f"{value} shown to a viewer on {url}")
+
+    def test_it_shows_a_viewer_numbers_and_non_personal_facts(self):
+        self.login(self.victor)
+        html = self.client.get(reverse("people:household_list")).content.decode()
+        self.assertIn(f"Household #{self.household.pk}", html)
+        self.assertIn("湖滨社区", html)
+        self.assertNotIn('name="tag"', html)  # no filter by vulnerability either
+        html = self.client.get(reverse("people:household_detail", args=[self.household.pk])).content.decode()
+        self.assertIn(f"Resident #{self.zhang.pk}", html)
+        self.assertIn("spouse", html)
+        self.assertIn("female", html)
+        self.assertIn("第一网格", html)
+        html = self.client.get(reverse("people:resident_detail", args=[self.li.pk])).content.decode()
+        self.assertIn("spouse", html)
+        self.assertIn("female", html)
+
+    def test_it_keeps_masked_values_for_coordinators(self):
+        from resourcelink.core.privacy import mask_id_number
+
+        self.login(self.carol)
+        self.assertContains(self.client.get(reverse("people:household_list")), "张*")
+        html = self.client.get(reverse("people:household_detail", args=[self.household.pk])).content.decode()
+        for value in ("张*", "湖滨路12号***", "138****5678", mask_id_number(ZHANG_ID)):
+            self.assertIn(value, html)
+        html = self.client.get(reverse("people:resident_detail", args=[self.zhang.pk])).content.decode()
+        for value in ("张**", "138****5678", mask_id_number(ZHANG_ID), "1948-**-**"):
+            self.assertIn(value, html)
+
+    def test_it_decides_by_the_records_station_not_the_current_one(self):
+        from resourcelink.accounts.middleware import SESSION_KEY
+        from resourcelink.accounts.models import Role
+        from resourcelink.accounts.services import membership_add
+
+        membership_add(actor=None, station=self.other_station, user=self.victor, role=Role.ADMIN, check=False)
+        self.login(self.victor)
+        session = self.client.session
+        session[SESSION_KEY] = self.other_station.pk
+        session.save()
+        for url in self.viewer_urls()[2:]:
+            html = self.client.get(url).content.decode()
+            for value in self.masked_forms():
+                self.assertNotIn(value, html, f"{value} shown to a viewer on {url}")
 
 
 class RevealTests(PageFixture):
