@@ -160,6 +160,18 @@ class Resident(StationOwned, Archivable):
             models.Index(fields=["station", "id_number_digest"], name="resident_station_id_digest"),
             models.Index(fields=["station", "name_key", "phone"], name="resident_station_name_phone"),
         ]
+        constraints = [
+            # One live record per ID number and station. Archived residents
+            # still count (the service refuses their number too); a merged
+            # resident does not: its number either moved to the resident kept
+            # or is the same number as that one's.
+            models.UniqueConstraint(
+                "station", "id_number_digest",
+                condition=~models.Q(id_number_digest="") & models.Q(merged_into__isnull=True),
+                name="resident_id_number_unique_per_station",
+                violation_error_message=_("A resident with this ID number is already registered."),
+            ),
+        ]
 
     def __str__(self) -> str:
         return f"{_('resident')} #{self.pk}"

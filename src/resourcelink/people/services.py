@@ -23,7 +23,7 @@ from collections.abc import Iterable
 from django.apps import apps
 from django.contrib.contenttypes.models import ContentType
 from django.core.exceptions import ValidationError
-from django.db import transaction
+from django.db import IntegrityError, transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -361,6 +361,22 @@ def _same_id_number(resident: Resident) -> Resident | None:
             .exclude(pk=resident.pk).order_by("id").first())
 
 
+def _save_resident(resident: Resident, *, actor, reason: str) -> None:
+    """Save under the database's one-live-resident-per-ID-number rule: two
+    registrations of one number at the same moment both pass the check above;
+    the second is refused here with the same error."""
+    try:
+        with transaction.atomic():
+            save_with_history(resident, actor=actor, reason=reason, exclude=["station"])
+    except IntegrityError:
+        if not resident.id_number_digest:
+            raise
+        existing = _same_id_number(resident)
+        if existing is None:
+            raise
+        raise DuplicateIdNumber(existing) from None
+
+
 def find_likely_duplicates(resident: Resident) -> list[tuple[Resident, str]]:
     """Residents of the station that may be the same person: same name and
     phone, or a similar name at the same address. One entry per resident."""
@@ -417,7 +433,7 @@ def resident_create(*, actor, household: Household, id_number: str = "", tags: I
     candidates = find_likely_duplicates(resident)
     if candidates and not confirm_duplicate:
         raise LikelyDuplicate(candidates)
-    save_with_history(resident, actor=actor, reason=reason, exclude=["station"])
+    _save_resident(resident, actor=actor, reason=reason)
     if tags:
         resident.tags.set(tags)
     _flag(resident, candidates, actor)
@@ -450,7 +466,7 @@ def resident_update(*, actor, resident: Resident, reason: str = "", id_number: s
     existing = _same_id_number(resident) if id_number else None
     if existing is not None:
         raise DuplicateIdNumber(existing)
-    save_with_history(resident, actor=actor, reason=reason, exclude=["station"])
+    _save_resident(resident, actor=actor, reason=reason)
     if tags is not None and {t.pk for t in tags} != current:
         resident.tags.set(tags)
     if (resident.name_key, resident.phone) != before:
@@ -470,7 +486,29 @@ def resident_archive(*, actor, resident: Resident, reason: str, check: bool = Tr
     return resident
 
 
-MERGE_FILL_FIELDS = ("birth_date", "birth_year", "phone", "notes")
+MERGE_FILL_FIELDS = ("phone", "notes")
+
+
+def _merged_birth(keep: Resident, other: Resident, *, id_moves: bool):
+    """Birth date and year for the resident kept, taken as a pair so they
+    never disagree. The kept resident's own stay; they are completed from the
+    other only where they agree. An ID number moving over brings its birth
+    date, which must then agree with what the kept resident has."""
+    if id_moves:
+        info = idnumber.parse(crypto.decrypt(other.id_number_encrypted))
+        born = info.birth_date
+        if (keep.birth_date and keep.birth_date != born) or (keep.birth_year and keep.birth_year != born.year):
+            raise ValidationError({"birth_date": _(
+                "The birth date of the resident kept does not match the other's ID number: correct one of them "
+                "first.")})
+        return born, born.year
+    if keep.birth_date is not None:
+        return keep.birth_date, keep.birth_date.year
+    if other.birth_date is not None and keep.birth_year in (None, other.birth_date.year):
+        return other.birth_date, other.birth_date.year
+    if keep.birth_year is not None:
+        return None, keep.birth_year
+    return None, other.birth_year
 
 
 @transaction.atomic
@@ -508,12 +546,14 @@ def resident_merge(*, actor, keep: Resident, other: Resident, reason: str) -> Re
         consent.resident = keep
         save_with_history(consent, actor=actor, reason=reason, clean=False)
 
+    id_moves = not keep.id_number_digest and bool(other.id_number_digest)
+    keep.birth_date, keep.birth_year = _merged_birth(keep, other, id_moves=id_moves)
     for name in MERGE_FILL_FIELDS:
         if getattr(keep, name) in (None, "") and getattr(other, name) not in (None, ""):
             setattr(keep, name, getattr(other, name))
     if keep.gender == Gender.UNKNOWN and other.gender != Gender.UNKNOWN:
         keep.gender = other.gender
-    if not keep.id_number_digest and other.id_number_digest:
+    if id_moves:
         keep.id_number_encrypted = other.id_number_encrypted
         keep.id_number_digest = other.id_number_digest
         keep.id_number_masked = other.id_number_masked
