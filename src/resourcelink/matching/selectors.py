@@ -53,8 +53,9 @@ def word_distance(km: float | None) -> str:
     return _("%(km)s km away") % {"km": f"{km:.1f}"}
 
 
-def word_suggestion_reason(code: str, params: dict, row: dict) -> str:
-    """One reason code of ``engine.suggest`` in words."""
+def word_suggestion_reason(code: str, params: dict, row: dict, tag_names: dict[int, str] | None = None) -> str:
+    """One reason code of ``engine.suggest`` in words (``tag_names``: the
+    household's vulnerabilities by id, for the eligibility reason)."""
     if code == "fit":
         return str(CategoryFit(params["fit"]).label)
     if code == "distance":
@@ -76,6 +77,10 @@ def word_suggestion_reason(code: str, params: dict, row: dict) -> str:
         return _("never verified")
     if code == "outcomes":
         return _("%(delivered)s delivered, %(failed)s failed here") % params
+    if code == "eligible":
+        names = tag_names or {}
+        return _("for %(tags)s: this household qualifies") % {
+            "tags": ", ".join(names.get(t, str(t)) for t in params["tags"])}
     return code
 
 
@@ -157,11 +162,14 @@ def suggestions_for_need(need, *, limit: int = 10) -> list[dict]:
     ).values_list("resource_id", "vulnerabilitytag_id"):
         only_for[rid].add(tag_id)
     household_tags: set[int] = set()
+    tag_names: dict[int, str] = {}  # for the eligibility reason
     if only_for:
-        household_tags = set(Resident.tags.through.objects.filter(
+        for tag_id, name_zh, name_en in Resident.tags.through.objects.filter(
             resident__household_id=household.pk, resident__archived_on__isnull=True,
             resident__merged_into__isnull=True,
-        ).values_list("vulnerabilitytag_id", flat=True))
+        ).values_list("vulnerabilitytag_id", "vulnerabilitytag__name_zh_hans", "vulnerabilitytag__name_en"):
+            household_tags.add(tag_id)
+            tag_names[tag_id] = _category_name(name_zh, name_en)
     # 5. Capacity held by live links, and past outcomes, per resource.
     committed: dict[int, int] = defaultdict(int)
     delivered: dict[int, int] = defaultdict(int)
@@ -202,7 +210,7 @@ def suggestions_for_need(need, *, limit: int = 10) -> list[dict]:
               if located and lat is not None and lon is not None else None)
         candidates.append(Candidate(
             rid, fit_names[rank], km, left, True, None if verified is None else (today - verified).days,
-            delivered.get(rid, 0), failed.get(rid, 0)))
+            delivered.get(rid, 0), failed.get(rid, 0), frozenset(tags & household_tags) if tags else frozenset()))
     demand = engine.Demand(id=need.pk, category=need.category_id, quantity=max(need_left, 1),
                            household=household.pk, urgency=need.urgency,
                            lat=household.latitude, lon=household.longitude)
@@ -219,7 +227,7 @@ def suggestions_for_need(need, *, limit: int = 10) -> list[dict]:
                "km": c.distance_km, "quantity": rows[s_.id][3], "left": c.capacity_left,
                "verified_on": rows[s_.id][4], "days": c.days_since_verified, "delivered": c.delivered,
                "failed": c.failed, "score": s_.score}
-        row["reasons"] = [word_suggestion_reason(code, params, row) for code, params in s_.reasons]
+        row["reasons"] = [word_suggestion_reason(code, params, row, tag_names) for code, params in s_.reasons]
         row["default_quantity"] = max(1, min(need_left, c.capacity_left) if c.capacity_left is not None
                                       else need_left)
         result.append(row)

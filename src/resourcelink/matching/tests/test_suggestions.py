@@ -60,6 +60,11 @@ class SuggestionsTest(MatchingTestCase):
         self.assertEqual(best["default_quantity"], 5)
         pantry = rows[names.index("社区食物银行")]
         self.assertIn("a broader category", pantry["reasons"])
+        # A resource only for some vulnerabilities says why this household may have it.
+        elderly = rows[names.index("敬老粮")]
+        self.assertIn("for Elderly living alone: this household qualifies", elderly["reasons"])
+        self.assertFalse(any("qualifies" in reason for reason in best["reasons"] + pantry["reasons"]))
+        self.assertContains(r, "for Elderly living alone: this household qualifies")
         self.assertContains(r, reverse("directory:resource_detail", args=[self.rice.pk]))
 
     def test_it_leaves_out_committed_ineligible_and_foreign_resources(self):
