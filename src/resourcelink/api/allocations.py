@@ -107,7 +107,7 @@ class UnmetOut(Schema):
     id: int
     need: int
     quantity: int
-    reason: str = Field(description="no_category, not_eligible, too_far, none_left or household_cap.")
+    reason: str = Field(description="no_category, not_eligible, no_consent, too_far, household_cap or none_left.")
     reason_label: str
     tier: int
     category: str
