@@ -116,3 +116,21 @@ class NeedApiTests(PeopleApiTestCase):
         self.assertEqual((rows[0]["fit"], rows[0]["capacity_left"], rows[0]["default_quantity"]), ("same", 10, 2))
         self.assertTrue(rows[0]["reasons"])
         self.assertError(self.get(f"{self.detail()}/suggestions", self.bob, limit=0), 400, "limit")
+
+    def test_its_list_makes_as_many_queries_for_many_needs_as_for_one(self):
+        from django.db import connection
+        from django.test.utils import CaptureQueriesContext
+
+        from resourcelink.needs.testing import make_need
+
+        def count() -> int:
+            with CaptureQueriesContext(connection) as queries:
+                response = self.get(URL, self.bob, page_size=50)
+            self.assertEqual(response.status_code, 200)
+            return len(queries)
+
+        few = count()
+        for i in range(12):
+            make_need(self.home, self.staple, quantity=i + 1, resident=self.zhang if i % 2 else None,
+                      assigned_to=self.bob)
+        self.assertEqual(count(), few)
