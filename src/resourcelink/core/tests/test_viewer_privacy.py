@@ -14,8 +14,8 @@ from resourcelink.matching.services import allocation_run_create
 from resourcelink.needs.services import link_create
 from resourcelink.needs.testing import make_need
 from resourcelink.people.models import DuplicateCandidate
-from resourcelink.people.tests.base import PeopleTestCase
 from resourcelink.people.testing import make_resident
+from resourcelink.people.tests.base import PeopleTestCase
 from resourcelink.taxonomy.models import Category
 
 SKIP_PREFIXES = ("/api/", "/i18n/", "/accounts/logout", "/static/", "/media/")
