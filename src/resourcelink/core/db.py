@@ -16,4 +16,17 @@ def database_statistics_refresh() -> None:
         return
     with connection.cursor() as cursor:
         cursor.execute("SELECT 1 FROM sqlite_master WHERE name = 'sqlite_stat1'")
-        cursor.execute("ANALYZE" if cursor.fetchone() is None else "PRAGMA optimize")
+        if cursor.fetchone() is None:
+            cursor.execute("ANALYZE")
+            return
+        # PRAGMA optimize never looks at an index it has no statistics for,
+        # such as one a migration has just made or remade: without them the
+        # planner ignored the needs dashboard's covering index (p95 196 ms
+        # instead of 120 ms). Analyse those indexes by name first.
+        cursor.execute(
+            "SELECT m.name FROM sqlite_master m WHERE m.type = 'index' AND m.name NOT LIKE 'sqlite_%' "
+            "AND NOT EXISTS (SELECT 1 FROM sqlite_stat1 s WHERE s.idx = m.name)"
+        )
+        for (name,) in cursor.fetchall():
+            cursor.execute(f'ANALYZE "{name}"')
+        cursor.execute("PRAGMA optimize")
