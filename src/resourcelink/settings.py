@@ -103,6 +103,9 @@ INSTALLED_APPS = [
     "resourcelink.people",
     "resourcelink.needs",
     "resourcelink.matching",
+    "resourcelink.inventory",
+    "resourcelink.donations",
+    "resourcelink.fund",
     "resourcelink.interop",
 ]
 
