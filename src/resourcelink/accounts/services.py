@@ -24,6 +24,7 @@ def _with_history_user(obj, actor):
 def station_create(*, name: str, slug: str, actor=None, **fields) -> Station:
     """Create a station with the default category tree. Used by the CLI and
     the demo; there is no web form for it, as a station is set up once."""
+    from resourcelink.inventory.services import item_catalogue_install
     from resourcelink.people.services import vulnerability_tags_install
     from resourcelink.taxonomy.services import category_tree_install
 
@@ -32,6 +33,7 @@ def station_create(*, name: str, slug: str, actor=None, **fields) -> Station:
     _with_history_user(station, actor).save()
     category_tree_install(station=station, actor=actor)
     vulnerability_tags_install(station=station, actor=actor)
+    item_catalogue_install(station=station, actor=actor)
     return station
 
 

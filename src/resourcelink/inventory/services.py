@@ -1,0 +1,363 @@
+"""Writes to the item catalogue, the stores and the stock ledger.
+
+Every function is keyword-only and runs in a transaction. Who may do what:
+
+- catalogue items and stores: station admins;
+- stock moves (receive, reserve, release, issue, return, transfer, write
+  off): ``EDITORS``; adjustments: admins.
+
+Stock changes only by appending a ``StockMove``. Each ledger service locks
+the lot row (``select_for_update``), checks ``0 ≤ reserved ≤ on_hand``
+against the locked values, appends the move and updates the lot's cached
+``on_hand``/``reserved`` in the same transaction, so two people taking the
+last units at once get one success and one ``InsufficientStock``. The lot is
+updated with ``F()`` expressions, so even a missing lock would meet the
+database's check constraints rather than silently overwrite a figure.
+
+``check=False`` skips the role check for set-up code, other services that
+already checked (donations, plans) and test helpers; the web never passes it.
+"""
+
+from __future__ import annotations
+
+from django.core.exceptions import ValidationError
+from django.db import transaction
+from django.db.models import F, Sum
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from resourcelink.accounts.access import require_role
+from resourcelink.accounts.models import ADMINS, EDITORS, Station
+from resourcelink.core.services import check_same_station, save_with_history
+from resourcelink.taxonomy.models import Category
+
+from .default_catalogue import DEFAULT_ITEMS
+from .models import Item, Lot, MoveKind, StockMove, Store
+
+ITEM_FIELDS = ("code", "name_zh_hans", "name_en", "category", "unit", "pack_size", "notes")
+STORE_FIELDS = ("name", "address", "community", "notes")
+
+
+class InsufficientStock(ValidationError):
+    """A move would take a lot below zero, or reserve or issue more than it
+    holds. The message names the item, store, lot and what is available."""
+
+    def __init__(self, *, lot: Lot, wanted: int, available: int, what: str = ""):
+        self.lot = lot
+        self.wanted = wanted
+        self.available = available
+        params = {"item": lot.item.name, "unit": lot.item.unit, "store": lot.store.name, "lot": lot.pk,
+                  "wanted": wanted, "available": available}
+        if what == "reserved":
+            message = _("Not enough reserved %(item)s in %(store)s (lot #%(lot)s): %(wanted)s %(unit)s wanted, "
+                        "%(available)s %(unit)s reserved.") % params
+        else:
+            message = _("Not enough %(item)s in %(store)s (lot #%(lot)s): %(wanted)s %(unit)s wanted, "
+                        "%(available)s %(unit)s available.") % params
+        super().__init__({"quantity": [message]})
+
+
+# --- catalogue ------------------------------------------------------------------------------------
+
+
+def item_catalogue_install(*, station: Station, actor=None) -> int:
+    """Add any default catalogue item the station does not have yet (by code).
+
+    Idempotent: existing items keep what an admin changed. An item whose
+    category the station no longer has is skipped. Returns how many were added.
+    """
+    existing = set(Item.objects.filter(station=station).values_list("code", flat=True))
+    categories = {c.code: c for c in Category.objects.filter(station=station)}
+    added = 0
+    for code, zh, en, category_code, unit, pack_size in DEFAULT_ITEMS:
+        category = categories.get(category_code)
+        if code in existing or category is None:
+            continue
+        item = Item(station=station, code=code, name_zh_hans=zh, name_en=en, category=category, unit=unit,
+                    pack_size=pack_size)
+        save_with_history(item, actor=actor, clean=False)
+        added += 1
+    return added
+
+
+def _check_item(item: Item, errors: dict) -> None:
+    check_same_station(item.station_id, errors, category=item.category if item.category_id else None)
+    if item.category_id and item.category.is_retired:
+        errors.setdefault("category", []).append(_("Choose a category that is not retired."))
+    if item.code and Item.objects.filter(station_id=item.station_id, code=item.code).exclude(pk=item.pk).exists():
+        errors.setdefault("code", []).append(_("Another item already has this code."))
+
+
+@transaction.atomic
+def item_create(*, actor, station: Station, check: bool = True, **fields) -> Item:
+    if check:
+        require_role(actor, station, ADMINS)
+    unknown = set(fields) - set(ITEM_FIELDS)
+    if unknown:
+        raise TypeError(f"unknown item fields: {sorted(unknown)}")
+    if isinstance(fields.get("code"), str):
+        fields["code"] = fields["code"].strip().lower()
+    item = Item(station=station, **fields)
+    errors: dict = {}
+    _check_item(item, errors)
+    if errors:
+        raise ValidationError(errors)
+    return save_with_history(item, actor=actor)
+
+
+@transaction.atomic
+def item_update(*, actor, item: Item, reason: str = "", check: bool = True, **fields) -> Item:
+    if check:
+        require_role(actor, item.station_id, ADMINS)
+    unknown = set(fields) - set(ITEM_FIELDS)
+    if unknown:
+        raise TypeError(f"unknown item fields: {sorted(unknown)}")
+    for name, value in fields.items():
+        setattr(item, name, value.strip().lower() if name == "code" and isinstance(value, str) else value)
+    errors: dict = {}
+    _check_item(item, errors)
+    if errors:
+        raise ValidationError(errors)
+    return save_with_history(item, actor=actor, reason=reason)
+
+
+@transaction.atomic
+def item_archive(*, actor, item: Item, reason: str = "", check: bool = True) -> Item:
+    """Hide an item from new receipts; its lots and ledger stay."""
+    if check:
+        require_role(actor, item.station_id, ADMINS)
+    if item.archived_on is None:
+        item.archived_on = timezone.now()
+        save_with_history(item, actor=actor, reason=reason or _("Archived"), clean=False)
+    return item
+
+
+def _check_store(store: Store, errors: dict) -> None:
+    check_same_station(store.station_id, errors, community=store.community if store.community_id else None)
+    name = (store.name or "").strip()
+    if name and Store.objects.filter(station_id=store.station_id, name=name).exclude(pk=store.pk).exists():
+        errors.setdefault("name", []).append(_("Another store already has this name."))
+
+
+@transaction.atomic
+def store_create(*, actor, station: Station, check: bool = True, **fields) -> Store:
+    if check:
+        require_role(actor, station, ADMINS)
+    unknown = set(fields) - set(STORE_FIELDS)
+    if unknown:
+        raise TypeError(f"unknown store fields: {sorted(unknown)}")
+    store = Store(station=station, **fields)
+    store.name = (store.name or "").strip()
+    errors: dict = {}
+    _check_store(store, errors)
+    if errors:
+        raise ValidationError(errors)
+    return save_with_history(store, actor=actor)
+
+
+@transaction.atomic
+def store_update(*, actor, store: Store, reason: str = "", check: bool = True, **fields) -> Store:
+    if check:
+        require_role(actor, store.station_id, ADMINS)
+    unknown = set(fields) - set(STORE_FIELDS)
+    if unknown:
+        raise TypeError(f"unknown store fields: {sorted(unknown)}")
+    for name, value in fields.items():
+        setattr(store, name, value)
+    store.name = (store.name or "").strip()
+    errors: dict = {}
+    _check_store(store, errors)
+    if errors:
+        raise ValidationError(errors)
+    return save_with_history(store, actor=actor, reason=reason)
+
+
+@transaction.atomic
+def store_archive(*, actor, store: Store, reason: str = "", check: bool = True) -> Store:
+    """Close a store to new stock. Refused while it still holds stock."""
+    if check:
+        require_role(actor, store.station_id, ADMINS)
+    if Lot.objects.filter(store=store, on_hand__gt=0).exists():
+        raise ValidationError(_("%(store)s still holds stock: transfer or write it off first.")
+                              % {"store": store.name})
+    if store.archived_on is None:
+        store.archived_on = timezone.now()
+        save_with_history(store, actor=actor, reason=reason or _("Archived"), clean=False)
+    return store
+
+
+# --- the ledger -----------------------------------------------------------------------------------
+
+
+def _quantity(quantity) -> int:
+    if isinstance(quantity, bool) or not isinstance(quantity, int) or quantity <= 0:
+        raise ValidationError({"quantity": [_("Enter a whole number greater than zero.")]})
+    return quantity
+
+
+def _reason_required(reason: str) -> str:
+    reason = (reason or "").strip()
+    if not reason:
+        raise ValidationError({"reason": [_("Say why.")]})
+    return reason
+
+
+def _lock_lot(lot: Lot) -> Lot:
+    """The lot's current row, locked until the transaction ends."""
+    return Lot.objects.select_for_update().get(pk=lot.pk)
+
+
+def _move(*, actor, lot: Lot, kind: str, on_hand_delta: int = 0, reserved_delta: int = 0, reason: str = "",
+          reference: str = "", counterpart: StockMove | None = None, locked: Lot | None = None) -> StockMove:
+    """Append one move to a lot and update its cache; refuse anything that
+    would break ``0 ≤ reserved ≤ on_hand``. Call inside a transaction."""
+    current = locked or _lock_lot(lot)
+    on_hand = current.on_hand + on_hand_delta
+    reserved = current.reserved + reserved_delta
+    if reserved < 0:
+        raise InsufficientStock(lot=lot, wanted=-reserved_delta, available=current.reserved, what="reserved")
+    if on_hand < 0 or reserved > on_hand:
+        raise InsufficientStock(lot=lot, wanted=max(-on_hand_delta, reserved_delta),
+                                available=current.on_hand - current.reserved)
+    move = StockMove(
+        station_id=lot.station_id, lot=lot, kind=kind, on_hand_delta=on_hand_delta, reserved_delta=reserved_delta,
+        moved_by=actor if getattr(actor, "is_authenticated", False) else None,
+        reason=(reason or "").strip()[:300], reference=(reference or "").strip()[:60], counterpart=counterpart,
+    )
+    move.full_clean(exclude=["lot", "station", "moved_by", "counterpart"])
+    move.save()
+    Lot.objects.filter(pk=lot.pk).update(on_hand=F("on_hand") + on_hand_delta,
+                                         reserved=F("reserved") + reserved_delta)
+    lot.on_hand, lot.reserved = on_hand, reserved
+    return move
+
+
+def _can_move(actor, lot: Lot, check: bool, roles=EDITORS) -> None:
+    if check:
+        require_role(actor, lot.station_id, roles)
+
+
+@transaction.atomic
+def lot_receive(*, actor, store: Store, item: Item, quantity: int, expires_on=None, unit_value=None,
+                donation_line=None, reason: str = "", reference: str = "", check: bool = True) -> Lot:
+    """Put ``quantity`` units of ``item`` into ``store`` as a new lot."""
+    if check:
+        require_role(actor, store.station_id, EDITORS)
+    quantity = _quantity(quantity)
+    errors: dict = {}
+    check_same_station(store.station_id, errors, item=item,
+                       donation_line=donation_line.donation if donation_line is not None else None)
+    if store.is_archived:
+        errors.setdefault("store", []).append(_("This store is archived."))
+    if item.is_archived:
+        errors.setdefault("item", []).append(_("This item is archived."))
+    if errors:
+        raise ValidationError(errors)
+    lot = Lot(station_id=store.station_id, store=store, item=item, donation_line=donation_line,
+              expires_on=expires_on, unit_value=unit_value)
+    lot = save_with_history(lot, actor=actor, exclude=["on_hand", "reserved"])
+    if not reference and donation_line is not None:
+        reference = f"donation_line:{donation_line.pk}"
+    _move(actor=actor, lot=lot, kind=MoveKind.RECEIVE, on_hand_delta=quantity, reason=reason,
+          reference=reference, locked=Lot(on_hand=0, reserved=0))
+    return lot
+
+
+@transaction.atomic
+def stock_reserve(*, actor, lot: Lot, quantity: int, reason: str = "", reference: str = "",
+                  check: bool = True) -> StockMove:
+    """Set units aside (for a plan line): they stay on hand but are no longer available."""
+    _can_move(actor, lot, check)
+    return _move(actor=actor, lot=lot, kind=MoveKind.RESERVE, reserved_delta=_quantity(quantity), reason=reason,
+                 reference=reference)
+
+
+@transaction.atomic
+def stock_release(*, actor, lot: Lot, quantity: int, reason: str = "", reference: str = "",
+                  check: bool = True) -> StockMove:
+    """Give reserved units back to the available stock."""
+    _can_move(actor, lot, check)
+    return _move(actor=actor, lot=lot, kind=MoveKind.RELEASE, reserved_delta=-_quantity(quantity), reason=reason,
+                 reference=reference)
+
+
+@transaction.atomic
+def stock_issue(*, actor, lot: Lot, quantity: int, from_reserved: bool, reason: str = "", reference: str = "",
+                check: bool = True) -> StockMove:
+    """Hand units out: from reserved units (a plan's hand-over) or from the
+    free, available stock."""
+    _can_move(actor, lot, check)
+    quantity = _quantity(quantity)
+    return _move(actor=actor, lot=lot, kind=MoveKind.ISSUE, on_hand_delta=-quantity,
+                 reserved_delta=-quantity if from_reserved else 0, reason=reason, reference=reference)
+
+
+@transaction.atomic
+def stock_return(*, actor, lot: Lot, quantity: int, reason: str = "", reference: str = "",
+                 check: bool = True) -> StockMove:
+    """Take back issued units into the lot they were issued from; no more
+    than the lot has issued and not yet had back."""
+    _can_move(actor, lot, check)
+    quantity = _quantity(quantity)
+    locked = _lock_lot(lot)
+    outstanding = -(StockMove.objects.filter(lot_id=lot.pk, kind__in=[MoveKind.ISSUE, MoveKind.RETURN])
+                    .aggregate(s=Sum("on_hand_delta"))["s"] or 0)
+    if quantity > outstanding:
+        raise ValidationError({"quantity": [
+            _("Only %(n)s %(unit)s of %(item)s were issued from lot #%(lot)s and not returned yet.")
+            % {"n": outstanding, "unit": lot.item.unit, "item": lot.item.name, "lot": lot.pk}]})
+    return _move(actor=actor, lot=lot, kind=MoveKind.RETURN, on_hand_delta=quantity, reason=reason,
+                 reference=reference, locked=locked)
+
+
+@transaction.atomic
+def stock_transfer(*, actor, lot: Lot, to_store: Store, quantity: int, reason: str = "", reference: str = "",
+                   check: bool = True) -> Lot:
+    """Move available units to another store of the station: a new lot
+    there (``source_lot`` = this one) and two moves paired by ``counterpart``.
+    Reserved units stay where they are."""
+    _can_move(actor, lot, check)
+    quantity = _quantity(quantity)
+    errors: dict = {}
+    check_same_station(lot.station_id, errors, to_store=to_store)
+    if to_store.pk == lot.store_id:
+        errors.setdefault("to_store", []).append(_("Choose another store."))
+    elif to_store.is_archived:
+        errors.setdefault("to_store", []).append(_("This store is archived."))
+    if errors:
+        raise ValidationError(errors)
+    out = _move(actor=actor, lot=lot, kind=MoveKind.TRANSFER_OUT, on_hand_delta=-quantity, reason=reason,
+                reference=reference)
+    new_lot = Lot(station_id=lot.station_id, store=to_store, item_id=lot.item_id, donation_line_id=lot.donation_line_id,
+                  source_lot=lot, expires_on=lot.expires_on, unit_value=lot.unit_value)
+    new_lot = save_with_history(new_lot, actor=actor, clean=False)
+    into = _move(actor=actor, lot=new_lot, kind=MoveKind.TRANSFER_IN, on_hand_delta=quantity, reason=reason,
+                 reference=reference or f"lot:{lot.pk}", counterpart=out, locked=Lot(on_hand=0, reserved=0))
+    # Pair the halves: set once, inside the transaction that wrote them.
+    StockMove.objects.filter(pk=out.pk).update(counterpart=into)
+    out.counterpart = into
+    return new_lot
+
+
+@transaction.atomic
+def stock_adjust(*, actor, lot: Lot, delta: int, reason: str, reference: str = "",
+                 check: bool = True) -> StockMove:
+    """Correct a lot's on-hand figure (a stocktake difference, a miscount).
+    Admins only; never below what is reserved."""
+    _can_move(actor, lot, check, roles=ADMINS)
+    if isinstance(delta, bool) or not isinstance(delta, int) or delta == 0:
+        raise ValidationError({"delta": [_("Enter a whole number other than zero.")]})
+    reason = _reason_required(reason)
+    return _move(actor=actor, lot=lot, kind=MoveKind.ADJUST, on_hand_delta=delta, reason=reason,
+                 reference=reference)
+
+
+@transaction.atomic
+def stock_write_off(*, actor, lot: Lot, quantity: int, reason: str, reference: str = "",
+                    check: bool = True) -> StockMove:
+    """Take available units out of stock for good (expired, damaged, lost)."""
+    _can_move(actor, lot, check)
+    quantity = _quantity(quantity)
+    reason = _reason_required(reason)
+    return _move(actor=actor, lot=lot, kind=MoveKind.WRITE_OFF, on_hand_delta=-quantity, reason=reason,
+                 reference=reference)
