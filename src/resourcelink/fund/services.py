@@ -1,0 +1,245 @@
+"""Writes to the community charity fund.
+
+Every movement of money is a new ``FundEntry`` (append-only: a mistake is
+put right by a correction entry). The account row is locked
+(``select_for_update``) while its entry is appended and its cached
+``balance`` updated in the same transaction; the balance check constraint is
+the backstop if a bug ever tried to drive it below zero.
+
+Who may do what: receiving, granting and transferring money — ``EDITORS``;
+corrections — station admins, with a reason. ``check=False`` skips the role
+check for internal callers (``donation_receive``) and test helpers.
+"""
+
+from __future__ import annotations
+
+import datetime
+from decimal import Decimal, InvalidOperation
+
+from django.core.exceptions import ValidationError
+from django.db import IntegrityError, transaction
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from resourcelink.accounts.access import require_role
+from resourcelink.accounts.models import ADMINS, EDITORS, Station
+
+from .models import EntryKind, FundAccount, FundEntry
+
+CENT = Decimal("0.01")
+
+
+class InsufficientFunds(ValidationError):
+    """The account does not hold enough money for the entry."""
+
+    def __init__(self, account: FundAccount, balance: Decimal, amount: Decimal):
+        self.account = account
+        self.balance = balance
+        super().__init__({"amount": [_("%(account)s holds %(balance)s yuan; %(amount)s yuan cannot be paid "
+                                     "out of it.") % {"account": account.name, "balance": balance,
+                                                      "amount": amount}]}, code="insufficient_funds")
+
+
+class RestrictionViolation(ValidationError):
+    """The donor's restriction does not allow this use of the money."""
+
+
+def _check(actor, station, roles, check: bool) -> None:
+    if check:
+        require_role(actor, station, roles)
+
+
+def _actor(actor):
+    return actor if getattr(actor, "is_authenticated", False) else None
+
+
+def _amount(value, *, field: str = "amount", allow_negative: bool = False) -> Decimal:
+    try:
+        amount = Decimal(str(value)) if value is not None and value != "" else None
+    except (InvalidOperation, ValueError):
+        amount = None
+    if amount is None or not amount.is_finite():
+        raise ValidationError({field: [_("Enter an amount in yuan.")]})
+    if amount != amount.quantize(CENT):
+        raise ValidationError({field: [_("An amount has at most two decimal places (fen).")]})
+    if allow_negative:
+        if amount == 0:
+            raise ValidationError({field: [_("The amount cannot be zero.")]})
+    elif amount <= 0:
+        raise ValidationError({field: [_("The amount must be more than zero.")]})
+    if abs(amount) >= Decimal("1e12"):
+        raise ValidationError({field: [_("The amount is too large.")]})
+    return amount.quantize(CENT)
+
+
+def _locked(*accounts: FundAccount) -> dict[int, FundAccount]:
+    """Lock the account rows, in id order so that two transfers in opposite
+    directions cannot deadlock, and return fresh copies by id."""
+    ids = sorted({a.pk for a in accounts})
+    return {a.pk: a for a in FundAccount.objects.select_for_update().filter(pk__in=ids).order_by("pk")}
+
+
+def _append(*, account: FundAccount, locked: FundAccount, kind: str, amount: Decimal, actor, reason: str,
+            household=None, donation=None, reference: str = "", counterpart=None) -> FundEntry:
+    """Append one entry to a locked account and move its cached balance."""
+    new_balance = locked.balance + amount
+    if new_balance < 0:
+        raise InsufficientFunds(locked, locked.balance, -amount)
+    entry = FundEntry(station_id=locked.station_id, account=locked, kind=kind, amount=amount, household=household,
+                      donation=donation, reference=reference[:60], entered_by=_actor(actor), reason=reason[:300],
+                      counterpart=counterpart)
+    entry.full_clean(exclude=["counterpart"])
+    entry.save()
+    FundAccount.objects.filter(pk=locked.pk).update(balance=new_balance, updated_on=timezone.now())
+    locked.balance = new_balance
+    account.balance = new_balance
+    return entry
+
+
+def fund_general_account(station: Station) -> FundAccount:
+    """The station's account for unrestricted money (made on first use)."""
+    account = FundAccount.objects.filter(station=station, donation__isnull=True).first()
+    if account is not None:
+        return account
+    try:
+        with transaction.atomic():
+            return FundAccount.objects.create(station=station, name=_("General fund"))
+    except IntegrityError:  # made by a concurrent caller
+        return FundAccount.objects.get(station=station, donation__isnull=True)
+
+
+def fund_receive(*, actor, account: FundAccount, amount, reason: str, donation=None, reference: str = "",
+                 check: bool = True) -> FundEntry:
+    """Money in: a cash donation (``donation``) or other money received."""
+    _check(actor, account.station_id, EDITORS, check)
+    amount = _amount(amount)
+    if donation is not None and donation.station_id != account.station_id:
+        raise ValidationError({"donation": [_("Choose one of this station's records.")]})
+    with transaction.atomic():
+        locked = _locked(account)[account.pk]
+        return _append(account=account, locked=locked, kind=EntryKind.DONATION_IN, amount=amount, actor=actor,
+                       reason=reason, donation=donation, reference=reference or (
+                           f"donation:{donation.pk}" if donation is not None else ""))
+
+
+def restriction_problems(account: FundAccount, household, *, on: datetime.date | None = None) -> list[str]:
+    """Why money of ``account`` may not go to ``household`` (empty: it may).
+
+    - target tags: the household must have at least one of them (on a live
+      resident): a gift "for the elderly and the disabled" serves either;
+    - communities: the household's community must be one of them;
+    - use-by date: after it the money cannot be granted any more.
+    Categories restrict which needs the money may serve; a grant to a household
+    names no category, so they are checked where a plan ties money to a need.
+    """
+    from resourcelink.people.selectors import household_tags
+
+    donation = account.donation
+    if donation is None:
+        return []
+    problems = []
+    on = on or timezone.localdate()
+    tag_ids = set(donation.target_tags.values_list("pk", flat=True))
+    if tag_ids and not (household_tags([household.pk]).get(household.pk, set()) & tag_ids):
+        names = ", ".join(str(t) for t in donation.target_tags.order_by("sort_order", "id"))
+        problems.append(_("The donor gave this money only for %(tags)s; no resident of this household is one.")
+                        % {"tags": names})
+    community_ids = set(donation.communities.values_list("pk", flat=True))
+    if community_ids and household.community_id not in community_ids:
+        names = ", ".join(c.name for c in donation.communities.order_by("name", "id"))
+        problems.append(_("The donor gave this money only for %(communities)s; the household lives elsewhere.")
+                        % {"communities": names})
+    if donation.use_by is not None and on > donation.use_by:
+        problems.append(_("The donor asked for this money to be used by %(date)s; that date has passed.")
+                        % {"date": donation.use_by.isoformat()})
+    return problems
+
+
+def fund_grant(*, actor, account: FundAccount, household, amount, reason: str, reference: str = "",
+               check: bool = True) -> FundEntry:
+    """Money out to a household. Refused with ``RestrictionViolation`` when the
+    account's donor restriction excludes the household (see
+    ``restriction_problems``) and with ``InsufficientFunds`` when the balance
+    would go below zero; nothing is written then."""
+    _check(actor, account.station_id, EDITORS, check)
+    amount = _amount(amount)
+    if household.station_id != account.station_id:
+        raise ValidationError({"household": [_("Choose one of this station's records.")]})
+    if household.archived_on is not None:
+        raise ValidationError({"household": [_("This household is archived; money cannot be granted to it.")]})
+    problems = restriction_problems(account, household)
+    if problems:
+        raise RestrictionViolation({"household": problems}, code="restriction")
+    with transaction.atomic():
+        locked = _locked(account)[account.pk]
+        return _append(account=account, locked=locked, kind=EntryKind.GRANT_OUT, amount=-amount, actor=actor,
+                       reason=reason, household=household, reference=reference)
+
+
+def transfer_problems(from_account: FundAccount, to_account: FundAccount) -> list[str]:
+    """Why money may not move between the two accounts (empty: it may).
+
+    Decision: unrestricted money (the general account) may go to any account
+    of the station — giving it a restriction only narrows its use. Restricted
+    money may only go to an account whose restriction is the same or stricter
+    in every respect, so the donor's wishes still hold: each restriction the
+    source sets must be set on the target too, with target tags and
+    communities a subset of the source's, categories a subset, and a use-by
+    date no later. Restricted money never goes back to the general account.
+    """
+    source, target = from_account.donation, to_account.donation
+    if source is None:
+        return []
+    if target is None:
+        return [_("Money the donor restricted cannot go to the general account.")]
+    problems = []
+    for field, label in (("target_tags", _("target groups")), ("communities", _("communities")),
+                         ("categories", _("categories"))):
+        mine = set(getattr(source, field).values_list("pk", flat=True))
+        theirs = set(getattr(target, field).values_list("pk", flat=True))
+        if mine and not (theirs and theirs <= mine):
+            problems.append(_("The receiving account must be restricted to the same %(what)s or fewer.")
+                            % {"what": label})
+    if source.use_by is not None and (target.use_by is None or target.use_by > source.use_by):
+        problems.append(_("The receiving account must be used by %(date)s or earlier.")
+                        % {"date": source.use_by.isoformat()})
+    return problems
+
+
+def fund_transfer(*, actor, from_account: FundAccount, to_account: FundAccount, amount, reason: str,
+                  check: bool = True) -> tuple[FundEntry, FundEntry]:
+    """Move money between two accounts of the station: a transfer-out and a
+    transfer-in entry paired by ``counterpart``. See ``transfer_problems`` for
+    which transfers are allowed."""
+    _check(actor, from_account.station_id, EDITORS, check)
+    amount = _amount(amount)
+    if from_account.pk == to_account.pk:
+        raise ValidationError({"to_account": [_("Choose a different account to transfer to.")]})
+    if to_account.station_id != from_account.station_id:
+        raise ValidationError({"to_account": [_("Choose one of this station's records.")]})
+    problems = transfer_problems(from_account, to_account)
+    if problems:
+        raise RestrictionViolation({"to_account": problems}, code="restriction")
+    with transaction.atomic():
+        locked = _locked(from_account, to_account)
+        out = _append(account=from_account, locked=locked[from_account.pk], kind=EntryKind.TRANSFER_OUT,
+                      amount=-amount, actor=actor, reason=reason, reference=f"fund_account:{to_account.pk}")
+        into = _append(account=to_account, locked=locked[to_account.pk], kind=EntryKind.TRANSFER_IN,
+                       amount=amount, actor=actor, reason=reason, reference=f"fund_account:{from_account.pk}",
+                       counterpart=out)
+        FundEntry.objects.filter(pk=out.pk).update(counterpart=into)
+        out.counterpart = into
+        return out, into
+
+
+def fund_correct(*, actor, account: FundAccount, amount, reason: str, check: bool = True) -> FundEntry:
+    """A correction entry (positive or negative), by a station admin with a
+    reason. It cannot take the balance below zero."""
+    _check(actor, account.station_id, ADMINS, check)
+    if not (reason or "").strip():
+        raise ValidationError({"reason": [_("Say why the fund is corrected.")]})
+    amount = _amount(amount, allow_negative=True)
+    with transaction.atomic():
+        locked = _locked(account)[account.pk]
+        return _append(account=account, locked=locked, kind=EntryKind.CORRECTION, amount=amount, actor=actor,
+                       reason=reason.strip())
