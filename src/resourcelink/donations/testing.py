@@ -1,16 +1,18 @@
-"""Helpers for tests of any app that needs donors, donations, items and
-stores. They call the services with ``check=False``."""
+"""Helpers for tests of any app that needs donors and donations. They call
+the services with ``check=False``. Items come from the station's default
+catalogue and stores from ``inventory.testing`` (re-exported here)."""
 
 import datetime
 import itertools
 
 from django.utils import timezone
 
-from resourcelink.inventory.models import Item, Store
-from resourcelink.taxonomy.models import Category
+from resourcelink.inventory.testing import get_item, make_store
 
 from .models import Donation, Donor
 from .services import LineSpec, donation_receive, donor_create
+
+__all__ = ["days_ago", "get_item", "make_cash", "make_donor", "make_in_kind", "make_store"]
 
 _counter = itertools.count(1)
 
@@ -20,22 +22,6 @@ def make_donor(station, **fields) -> Donor:
     fields.setdefault("kind", "enterprise")
     fields.setdefault("name", f"测试捐赠单位{n}")
     return donor_create(actor=None, station=station, check=False, **fields)
-
-
-def get_item(station, code: str = "masks") -> Item:
-    """The station's catalogue item with this code (made if the catalogue
-    does not have it)."""
-    item = Item.objects.filter(station=station, code=code).first()
-    if item is None:
-        category = Category.objects.filter(station=station).order_by("id").first()
-        item = Item.objects.create(station=station, code=code, name_zh_hans=code, name_en=code.title(),
-                                   category=category, unit="pcs")
-    return item
-
-
-def make_store(station, name: str = "") -> Store:
-    n = next(_counter)
-    return Store.objects.create(station=station, name=name or f"测试仓库{n}")
 
 
 def make_in_kind(station, actor, *, lines=None, store=None, donor=None, received_on=None, **fields) -> Donation:
