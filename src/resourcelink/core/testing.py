@@ -40,3 +40,52 @@ class StationTestCase(TestCase):
     def login(self, user):
         self.client.force_login(user)
         return user
+
+
+def race(first, second, *, hold: float = 0.5):
+    """Run ``first`` in a transaction that stays open while ``second`` runs
+    in another thread and connection, as when two people act at the same
+    moment. Returns (result or exception of first, of second).
+
+    ``second`` starts only after ``first`` has done its work (and taken its
+    locks) but before it commits: without a lock, ``second`` would read the
+    old state and succeed too. For PostgreSQL (SQLite serialises writers
+    before they start) in a TransactionTestCase.
+    """
+    import threading
+    import time
+
+    from django.db import connection, transaction
+
+    first_done, second_started = threading.Event(), threading.Event()
+    results: list = [None, None]
+
+    def run_first() -> None:
+        try:
+            with transaction.atomic():
+                results[0] = first()
+                first_done.set()
+                second_started.wait(timeout=10)
+                time.sleep(hold)
+        except Exception as exc:  # noqa: BLE001 — handed to the test to assert on
+            results[0] = exc
+        finally:
+            first_done.set()
+            connection.close()
+
+    def run_second() -> None:
+        try:
+            first_done.wait(timeout=10)
+            second_started.set()
+            results[1] = second()
+        except Exception as exc:  # noqa: BLE001 — handed to the test to assert on
+            results[1] = exc
+        finally:
+            connection.close()
+
+    threads = [threading.Thread(target=run_first), threading.Thread(target=run_second)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(timeout=30)
+    return results[0], results[1]

@@ -2,16 +2,14 @@
 one grant is paid, the other refused with InsufficientFunds. Real concurrent
 transactions, so PostgreSQL only (SQLite serialises writers before they start)."""
 
-import threading
-import time
 import unittest
 from decimal import Decimal
 
-from django.db import connection, transaction
+from django.db import connection
 from django.test import TransactionTestCase
 
 from resourcelink.accounts.models import Role
-from resourcelink.core.testing import make_station, make_user
+from resourcelink.core.testing import make_station, make_user, race
 from resourcelink.fund.models import FundAccount, FundEntry
 from resourcelink.fund.selectors import ledger_balance
 from resourcelink.fund.services import InsufficientFunds, fund_grant
@@ -26,41 +24,14 @@ class ConcurrentGrantTests(TransactionTestCase):
         workers = [make_user("bob", station, Role.SOCIAL_WORKER), make_user("bea", station, Role.SOCIAL_WORKER)]
         account = general_with(station, workers[0], "2000")
         households = [make_household(station) for _ in range(2)]
-        first_granted, second_started = threading.Event(), threading.Event()
-        results: list = [None, None]
 
-        def first() -> None:
-            # Grants the last money and keeps its transaction open while the
-            # second worker tries: without the row lock she would see it free.
-            try:
-                with transaction.atomic():
-                    fund_grant(actor=workers[0], account=FundAccount.objects.get(pk=account.pk),
-                               household=households[0], amount="2000", reason="慰问金")
-                    first_granted.set()
-                    second_started.wait(timeout=10)
-                    time.sleep(0.5)
-                results[0] = "granted"
-            finally:
-                first_granted.set()
-                connection.close()
+        def grant(i: int):
+            return fund_grant(actor=workers[i], account=FundAccount.objects.get(pk=account.pk),
+                              household=households[i], amount="2000", reason="慰问金") and "granted"
 
-        def second() -> None:
-            try:
-                first_granted.wait(timeout=10)
-                second_started.set()
-                fund_grant(actor=workers[1], account=FundAccount.objects.get(pk=account.pk),
-                           household=households[1], amount="2000", reason="慰问金")
-                results[1] = "granted"
-            except InsufficientFunds as exc:
-                results[1] = exc
-            finally:
-                connection.close()
-
-        threads = [threading.Thread(target=first), threading.Thread(target=second)]
-        for t in threads:
-            t.start()
-        for t in threads:
-            t.join(timeout=30)
+        # The first grants the last money and holds its transaction open while
+        # the second tries: without the row lock she would see it free.
+        results = race(lambda: grant(0), lambda: grant(1))
 
         self.assertEqual(results[0], "granted")
         self.assertIsInstance(results[1], InsufficientFunds)

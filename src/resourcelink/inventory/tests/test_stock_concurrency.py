@@ -5,16 +5,14 @@ before they start). Without the row lock the second would read the stale
 figure and pass the check; the database's constraint then stops it with an
 IntegrityError instead of a clear message, which the second test shows."""
 
-import threading
-import time
 import unittest
 from unittest import mock
 
-from django.db import IntegrityError, connection, transaction
+from django.db import IntegrityError, connection
 from django.test import TransactionTestCase
 
 from resourcelink.accounts.models import Role
-from resourcelink.core.testing import make_station, make_user
+from resourcelink.core.testing import make_station, make_user, race
 from resourcelink.inventory import services
 from resourcelink.inventory.models import Lot, MoveKind, StockMove
 from resourcelink.inventory.selectors import ledger_totals
@@ -28,41 +26,14 @@ class ConcurrentIssueTests(TransactionTestCase):
         station = make_station("湖滨街道社工站", "hubin")
         workers = [make_user("bob", station, Role.SOCIAL_WORKER), make_user("bea", station, Role.SOCIAL_WORKER)]
         lot = make_lot(make_store(station, "一号仓库"), "masks", 5)
-        first_issued, second_started = threading.Event(), threading.Event()
-        results: list = [None, None]
 
-        def first() -> None:
-            # Issues the last units and keeps its transaction open while the
-            # second worker tries: without a lock she would see them on hand.
-            try:
-                with transaction.atomic():
-                    stock_issue(actor=workers[0], lot=Lot.objects.get(pk=lot.pk), quantity=5, from_reserved=False)
-                    first_issued.set()
-                    second_started.wait(timeout=10)
-                    time.sleep(0.5)
-                results[0] = "issued"
-            except Exception as exc:  # noqa: BLE001 - reported by the assertion
-                results[0] = exc
-            finally:
-                first_issued.set()
-                connection.close()
+        def issue(i: int):
+            return stock_issue(actor=workers[i], lot=Lot.objects.get(pk=lot.pk), quantity=5,
+                               from_reserved=False) and "issued"
 
-        def second() -> None:
-            try:
-                first_issued.wait(timeout=10)
-                second_started.set()
-                stock_issue(actor=workers[1], lot=Lot.objects.get(pk=lot.pk), quantity=5, from_reserved=False)
-                results[1] = "issued"
-            except Exception as exc:  # noqa: BLE001 - reported by the assertion
-                results[1] = exc
-            finally:
-                connection.close()
-
-        threads = [threading.Thread(target=first), threading.Thread(target=second)]
-        for t in threads:
-            t.start()
-        for t in threads:
-            t.join(timeout=30)
+        # The first issues the last units and holds its transaction open while
+        # the second tries: without a lock she would see them on hand.
+        results = race(lambda: issue(0), lambda: issue(1))
         return lot, results
 
     def test_it_gives_the_last_units_to_one_of_two_concurrent_issues(self):

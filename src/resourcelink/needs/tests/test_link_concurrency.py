@@ -2,15 +2,13 @@
 one gets them, the other a clear refusal. Real concurrent transactions, so
 PostgreSQL only (SQLite serialises writers before they start)."""
 
-import threading
-import time
 import unittest
 
-from django.db import connection, transaction
+from django.db import connection
 from django.test import TransactionTestCase
 
 from resourcelink.accounts.models import Role
-from resourcelink.core.testing import make_station, make_user
+from resourcelink.core.testing import make_station, make_user, race
 from resourcelink.directory.services import resource_create
 from resourcelink.needs.models import Link
 from resourcelink.needs.services import InsufficientCapacity, link_create
@@ -28,39 +26,12 @@ class ConcurrentLinkTests(TransactionTestCase):
         resource = resource_create(actor=workers[0], station=station, name="口罩", kind="material",
                                    categories=[masks], quantity=5)
         needs = [make_need(make_household(station), masks, quantity=5) for _ in range(2)]
-        first_linked, second_started = threading.Event(), threading.Event()
-        results: list = [None, None]
-
-        def first() -> None:
-            # Links the last units and keeps its transaction open while the
-            # second worker tries: without a lock she would see them free.
-            try:
-                with transaction.atomic():
-                    link_create(actor=workers[0], need=needs[0], resource=resource, quantity=5)
-                    first_linked.set()
-                    second_started.wait(timeout=10)
-                    time.sleep(0.5)
-                results[0] = "linked"
-            finally:
-                first_linked.set()
-                connection.close()
-
-        def second() -> None:
-            try:
-                first_linked.wait(timeout=10)
-                second_started.set()
-                link_create(actor=workers[1], need=needs[1], resource=resource, quantity=5)
-                results[1] = "linked"
-            except InsufficientCapacity as exc:
-                results[1] = exc
-            finally:
-                connection.close()
-
-        threads = [threading.Thread(target=first), threading.Thread(target=second)]
-        for t in threads:
-            t.start()
-        for t in threads:
-            t.join(timeout=30)
+        # The first links the last units and holds its transaction open while
+        # the second tries: without a lock she would see them free.
+        results = race(
+            lambda: link_create(actor=workers[0], need=needs[0], resource=resource, quantity=5) and "linked",
+            lambda: link_create(actor=workers[1], need=needs[1], resource=resource, quantity=5),
+        )
 
         self.assertEqual(results[0], "linked")
         self.assertIsInstance(results[1], InsufficientCapacity)
