@@ -160,3 +160,73 @@ class StockMove(models.Model):
 
     def __str__(self) -> str:
         return f"{self.get_kind_display()} {self.on_hand_delta:+d}/{self.reserved_delta:+d}"
+
+
+class StocktakeStatus(models.TextChoices):
+    OPEN = "open", _("open")
+    CONFIRMED = "confirmed", _("confirmed")
+    CANCELLED = "cancelled", _("cancelled")
+
+
+class Stocktake(StationOwned):
+    """A count sheet for one store (盘点): one line per lot that held stock
+    when the sheet was made (``created_on``/``created_by``). Counted figures
+    are entered line by line; an admin confirms the differences, which become
+    ``adjust`` moves referring to ``stocktake:<id>``. At most one open
+    stocktake per store."""
+
+    store = models.ForeignKey(Store, verbose_name=_("store"), on_delete=models.PROTECT, related_name="stocktakes")
+    status = models.CharField(_("status"), max_length=10, choices=StocktakeStatus.choices,
+                              default=StocktakeStatus.OPEN)
+    confirmed_on = models.DateTimeField(_("confirmed on"), null=True, blank=True)
+    confirmed_by = models.ForeignKey(settings.AUTH_USER_MODEL, verbose_name=_("confirmed by"), null=True,
+                                     blank=True, on_delete=models.PROTECT, related_name="+")
+    notes = models.TextField(_("notes"), blank=True)
+
+    history = HistoricalRecords()
+
+    class Meta:
+        verbose_name = _("stocktake")
+        verbose_name_plural = _("stocktakes")
+        ordering = ["-created_on", "-id"]
+        constraints = [
+            models.UniqueConstraint("store", condition=models.Q(status="open"),
+                                    name="stocktake_one_open_per_store"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{_('stocktake')} #{self.pk}"
+
+    @property
+    def is_open(self) -> bool:
+        return self.status == StocktakeStatus.OPEN
+
+
+class StocktakeLine(models.Model):
+    """One lot on a count sheet: what the ledger said when the sheet was
+    made (``expected``) and what was counted (``None`` until entered)."""
+
+    stocktake = models.ForeignKey(Stocktake, verbose_name=_("stocktake"), on_delete=models.PROTECT,
+                                  related_name="lines")
+    lot = models.ForeignKey(Lot, verbose_name=_("lot"), on_delete=models.PROTECT, related_name="+")
+    expected = models.IntegerField(_("expected"))
+    counted = models.IntegerField(_("counted"), null=True, blank=True)
+    counted_on = models.DateTimeField(_("counted on"), null=True, blank=True)
+    counted_by = models.ForeignKey(settings.AUTH_USER_MODEL, verbose_name=_("counted by"), null=True, blank=True,
+                                   on_delete=models.PROTECT, related_name="+")
+    note = models.CharField(_("note"), max_length=300, blank=True)
+
+    history = HistoricalRecords()
+
+    class Meta:
+        verbose_name = _("stocktake line")
+        verbose_name_plural = _("stocktake lines")
+        ordering = ["stocktake", "id"]
+        constraints = [
+            models.UniqueConstraint("stocktake", "lot", name="stocktakeline_one_per_lot"),
+            models.CheckConstraint(condition=models.Q(counted__isnull=True) | models.Q(counted__gte=0),
+                                   name="stocktakeline_counted_not_negative"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.stocktake} · {self.lot}"

@@ -16,7 +16,7 @@ from django.utils import timezone
 from resourcelink.accounts.access import get_scoped_object
 from resourcelink.accounts.models import Station
 
-from .models import Item, Lot, StockMove, Store
+from .models import Item, Lot, StockMove, Stocktake, StocktakeLine, Store
 
 EXPIRY_WARNING_DAYS = 30
 
@@ -137,3 +137,36 @@ def ledger_totals(lot_ids) -> dict[int, tuple[int, int]]:
     for r in rows:
         totals[r["lot_id"]] = (r["on_hand"] or 0, r["reserved"] or 0)
     return totals
+
+
+def get_stocktake_for_user(user, pk, *, roles=None) -> Stocktake:
+    return get_scoped_object(user, Stocktake.objects.select_related("store"), pk, roles=roles)
+
+
+def stocktakes_for_station(station: Station, store: Store | None = None) -> QuerySet[Stocktake]:
+    """The station's stocktakes, newest first."""
+    qs = Stocktake.objects.filter(station=station).select_related("store", "created_by", "confirmed_by")
+    return qs.filter(store=store) if store is not None else qs
+
+
+@dataclass
+class StocktakeDifference:
+    line: StocktakeLine
+    expected: int
+    counted: int | None
+    on_hand: int  # the lot's on hand now (moves since the sheet was made count)
+
+    @property
+    def difference(self) -> int | None:
+        """What confirming would adjust by: counted − on hand now (None while uncounted)."""
+        return None if self.counted is None else self.counted - self.on_hand
+
+
+def stocktake_differences(stocktake: Stocktake) -> list[StocktakeDifference]:
+    """Each line of the sheet with what was expected, what was counted, the
+    lot's current on hand and the difference confirming would adjust. One
+    query."""
+    lines = (StocktakeLine.objects.filter(stocktake=stocktake)
+             .select_related("lot__item", "lot__store", "counted_by").order_by("id"))
+    return [StocktakeDifference(line=line, expected=line.expected, counted=line.counted, on_hand=line.lot.on_hand)
+            for line in lines]

@@ -4,7 +4,9 @@ Every function is keyword-only and runs in a transaction. Who may do what:
 
 - catalogue items and stores: station admins;
 - stock moves (receive, reserve, release, issue, return, transfer, write
-  off): ``EDITORS``; adjustments: admins.
+  off): ``EDITORS``; adjustments: admins;
+- stocktakes: opening, counting and cancelling by ``EDITORS``; confirming
+  (which adjusts stock) by admins.
 
 Stock changes only by appending a ``StockMove``. Each ledger service locks
 the lot row (``select_for_update``), checks ``0 ≤ reserved ≤ on_hand``
@@ -32,7 +34,7 @@ from resourcelink.core.services import check_same_station, save_with_history
 from resourcelink.taxonomy.models import Category
 
 from .default_catalogue import DEFAULT_ITEMS
-from .models import Item, Lot, MoveKind, StockMove, Store
+from .models import Item, Lot, MoveKind, StockMove, Stocktake, StocktakeLine, StocktakeStatus, Store
 
 ITEM_FIELDS = ("code", "name_zh_hans", "name_en", "category", "unit", "pack_size", "notes")
 STORE_FIELDS = ("name", "address", "community", "notes")
@@ -361,3 +363,123 @@ def stock_write_off(*, actor, lot: Lot, quantity: int, reason: str, reference: s
     reason = _reason_required(reason)
     return _move(actor=actor, lot=lot, kind=MoveKind.WRITE_OFF, on_hand_delta=-quantity, reason=reason,
                  reference=reference)
+
+
+# --- stocktakes -----------------------------------------------------------------------------------
+
+
+def _lock_stocktake(stocktake: Stocktake) -> Stocktake:
+    """The stocktake's current row, locked; refused unless it is still open."""
+    current = Stocktake.objects.select_for_update().get(pk=stocktake.pk)
+    if current.status != StocktakeStatus.OPEN:
+        raise ValidationError(_("Stocktake #%(id)s of %(store)s is %(status)s: it can no longer be changed.")
+                              % {"id": current.pk, "store": stocktake.store.name,
+                                 "status": current.get_status_display()})
+    return current
+
+
+@transaction.atomic
+def stocktake_open(*, actor, store: Store, notes: str = "", check: bool = True) -> Stocktake:
+    """Make a count sheet for ``store``: one line per lot of the store with
+    stock on hand, ``expected`` = its on-hand figure at this moment.
+    Refused while the store has another open stocktake, or is archived."""
+    if check:
+        require_role(actor, store.station_id, EDITORS)
+    # Lock the store row so two people opening a sheet at once get one sheet
+    # and one clear refusal (the partial unique constraint backs this up).
+    store = Store.objects.select_for_update().get(pk=store.pk)
+    if store.is_archived:
+        raise ValidationError({"store": [_("This store is archived.")]})
+    if Stocktake.objects.filter(store=store, status=StocktakeStatus.OPEN).exists():
+        raise ValidationError({"store": [_("%(store)s already has an open stocktake: confirm or cancel it first.")
+                                         % {"store": store.name}]})
+    stocktake = Stocktake(station_id=store.station_id, store=store, notes=(notes or "").strip())
+    save_with_history(stocktake, actor=actor)
+    lots = Lot.objects.filter(store=store, on_hand__gt=0).order_by("id")
+    for lot in lots:
+        line = StocktakeLine(stocktake=stocktake, lot=lot, expected=lot.on_hand)
+        save_with_history(line, actor=actor, clean=False)
+    return stocktake
+
+
+@transaction.atomic
+def stocktake_count(*, actor, line: StocktakeLine, counted: int, note: str = "",
+                    check: bool = True) -> StocktakeLine:
+    """Enter (or correct) what was counted for one line, while the stocktake is open."""
+    stocktake = line.stocktake
+    if check:
+        require_role(actor, stocktake.station_id, EDITORS)
+    if isinstance(counted, bool) or not isinstance(counted, int) or counted < 0:
+        raise ValidationError({"counted": [_("Enter a whole number, zero or more.")]})
+    _lock_stocktake(stocktake)
+    line.counted = counted
+    line.note = (note or "").strip()[:300]
+    line.counted_on = timezone.now()
+    line.counted_by = actor if getattr(actor, "is_authenticated", False) else None
+    return save_with_history(line, actor=actor, exclude=["stocktake", "lot", "counted_by"])
+
+
+@transaction.atomic
+def stocktake_confirm(*, actor, stocktake: Stocktake, reason: str, check: bool = True) -> list[StockMove]:
+    """Turn the counted differences into stock adjustments. Admins only.
+
+    Every line must be counted. Each line is compared with the lot's CURRENT
+    on-hand figure, not with ``expected``: moves made since the sheet was
+    made (issues, receipts, transfers) count, so the count is taken to be the
+    truth now. Where they differ, one ``adjust`` move of
+    ``counted - on_hand`` is appended, referring to ``stocktake:<id>``, with
+    ``reason``. A count below what a lot has reserved is refused, naming the
+    lot, and then nothing at all is applied (one transaction). Returns the
+    moves in line order.
+    """
+    if check:
+        require_role(actor, stocktake.station_id, ADMINS)
+    reason = _reason_required(reason)
+    current = _lock_stocktake(stocktake)
+    lines = list(StocktakeLine.objects.filter(stocktake=current).select_related("lot__item", "lot__store")
+                 .order_by("lot_id"))
+    uncounted = [line for line in lines if line.counted is None]
+    if uncounted:
+        raise ValidationError(_("%(n)s line(s) of stocktake #%(id)s are not counted yet (lots %(lots)s).")
+                              % {"n": len(uncounted), "id": current.pk,
+                                 "lots": ", ".join(f"#{line.lot_id}" for line in uncounted)})
+    # Lock every lot (in id order, so two confirmations cannot deadlock) and
+    # check them all before applying anything.
+    locked = {line.lot_id: _lock_lot(line.lot) for line in lines}
+    errors = []
+    for line in lines:
+        lot = locked[line.lot_id]
+        if line.counted < lot.reserved:
+            errors.append(_("%(item)s in %(store)s (lot #%(lot)s): %(counted)s %(unit)s counted, but "
+                            "%(reserved)s %(unit)s are reserved; release the reservation first.")
+                          % {"item": line.lot.item.name, "store": line.lot.store.name, "lot": lot.pk,
+                             "counted": line.counted, "unit": line.lot.item.unit, "reserved": lot.reserved})
+    if errors:
+        raise ValidationError({"counted": errors})
+    moves = []
+    for line in lines:
+        delta = line.counted - locked[line.lot_id].on_hand
+        if delta:
+            moves.append(stock_adjust(actor=actor, lot=line.lot, delta=delta, reason=reason,
+                                      reference=f"stocktake:{current.pk}", check=False))
+    current.status = StocktakeStatus.CONFIRMED
+    current.confirmed_on = timezone.now()
+    current.confirmed_by = actor if getattr(actor, "is_authenticated", False) else None
+    save_with_history(current, actor=actor, reason=reason, clean=False)
+    stocktake.status, stocktake.confirmed_on, stocktake.confirmed_by = (current.status, current.confirmed_on,
+                                                                        current.confirmed_by)
+    return moves
+
+
+@transaction.atomic
+def stocktake_cancel(*, actor, stocktake: Stocktake, reason: str, check: bool = True) -> Stocktake:
+    """Drop an open stocktake without changing any stock (the sheet and its
+    counts are kept)."""
+    if check:
+        require_role(actor, stocktake.station_id, EDITORS)
+    reason = _reason_required(reason)
+    current = _lock_stocktake(stocktake)
+    current.status = StocktakeStatus.CANCELLED
+    save_with_history(current, actor=actor, reason=reason, clean=False)
+    stocktake.status = current.status
+    return stocktake
