@@ -65,6 +65,14 @@ def require_role(user, station: Station | int, roles) -> str:
     return role
 
 
+def require_role_when(check: bool, user, station: Station | int, roles) -> None:
+    """``require_role`` unless ``check`` is False: services take
+    ``check=False`` from callers that have checked already or act for the
+    system (imports, the demo, other services)."""
+    if check:
+        require_role(user, station, roles)
+
+
 def can(user, station: Station | int | None, roles) -> bool:
     if station is None:
         return False

@@ -3,6 +3,20 @@
 from django.db import models
 
 
+def acting_user(actor):
+    """The user to record as "by": None for system work (no actor, or not
+    logged in), so a command or an import without a user still writes."""
+    return actor if getattr(actor, "is_authenticated", False) else None
+
+
+def refuse_unknown_fields(fields: dict, allowed, what: str) -> None:
+    """Services take model fields as keywords; a name outside ``allowed`` is
+    a programming error, not bad input, so it is a TypeError."""
+    unknown = set(fields) - set(allowed)
+    if unknown:
+        raise TypeError(f"Unknown {what} fields: {', '.join(sorted(unknown))}")
+
+
 def save_with_history(obj: models.Model, *, actor, reason: str = "", clean: bool = True, exclude=None) -> models.Model:
     """Validate and save ``obj``, stamping who did it and why.
 
@@ -11,12 +25,12 @@ def save_with_history(obj: models.Model, *, actor, reason: str = "", clean: bool
     the same way. Call inside the service's transaction.
     """
     if hasattr(obj, "created_by_id") and obj._state.adding and obj.created_by_id is None:
-        obj.created_by = actor if getattr(actor, "is_authenticated", False) else None
+        obj.created_by = acting_user(actor)
     if hasattr(obj, "updated_by_id"):
-        obj.updated_by = actor if getattr(actor, "is_authenticated", False) else None
+        obj.updated_by = acting_user(actor)
     if clean:
         obj.full_clean(exclude=exclude)
-    obj._history_user = actor if getattr(actor, "is_authenticated", False) else None
+    obj._history_user = acting_user(actor)
     if reason:
         obj._change_reason = reason[:1000]
     obj.save()

@@ -11,7 +11,7 @@ from django.utils.translation import gettext as _
 
 from resourcelink.accounts.access import require_role
 from resourcelink.accounts.models import EDITORS, Station
-from resourcelink.core.services import check_same_station, save_with_history
+from resourcelink.core.services import check_same_station, refuse_unknown_fields, save_with_history
 from resourcelink.taxonomy.models import Category
 
 from .models import Contact, Location, Organization, Resource, ResourceStatus, Service
@@ -84,9 +84,7 @@ def resource_create(*, actor, station: Station, categories: Iterable[Category] =
     """Create a resource. ``fields`` are Resource fields by name."""
     if check:
         require_role(actor, station, EDITORS)
-    unknown = set(fields) - set(RESOURCE_FIELDS)
-    if unknown:
-        raise TypeError(f"Unknown resource fields: {', '.join(sorted(unknown))}")
+    refuse_unknown_fields(fields, RESOURCE_FIELDS, "resource")
     categories = list(categories)
     resource = Resource(station=station, **fields)
     resource.tags = normalise_tags(resource.tags)
@@ -106,9 +104,7 @@ def resource_update(*, actor, resource: Resource, categories: Iterable[Category]
     """Change a resource's fields (and categories, when given)."""
     if check:
         require_role(actor, resource.station_id, EDITORS)
-    unknown = set(fields) - set(RESOURCE_FIELDS)
-    if unknown:
-        raise TypeError(f"Unknown resource fields: {', '.join(sorted(unknown))}")
+    refuse_unknown_fields(fields, RESOURCE_FIELDS, "resource")
     resource = Resource.objects.select_for_update().get(pk=resource.pk)
     current_categories = list(resource.categories.all())
     for name, value in fields.items():

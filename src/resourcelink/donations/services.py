@@ -27,9 +27,9 @@ from django.db.models import Max
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from resourcelink.accounts.access import require_role
+from resourcelink.accounts.access import require_role_when
 from resourcelink.accounts.models import EDITORS, Station
-from resourcelink.core.services import check_same_station, save_with_history
+from resourcelink.core.services import check_same_station, refuse_unknown_fields, save_with_history
 
 from .models import Donation, DonationKind, DonationLine, Donor
 
@@ -46,32 +46,21 @@ class LineSpec(NamedTuple):
     estimated_value: Decimal | None = None
 
 
-def _check(actor, station, roles, check: bool) -> None:
-    if check:
-        require_role(actor, station, roles)
-
-
-def _unknown(fields: dict, allowed: tuple, what: str) -> None:
-    unknown = set(fields) - set(allowed)
-    if unknown:
-        raise TypeError(f"Unknown {what} fields: {', '.join(sorted(unknown))}")
-
-
 # --- Donors --------------------------------------------------------------------------
 
 
 @transaction.atomic
 def donor_create(*, actor, station: Station, check: bool = True, **fields) -> Donor:
-    _check(actor, station, WRITERS, check)
-    _unknown(fields, DONOR_FIELDS, "donor")
+    require_role_when(check, actor, station, WRITERS)
+    refuse_unknown_fields(fields, DONOR_FIELDS, "donor")
     donor = Donor(station=station, **fields)
     return save_with_history(donor, actor=actor, reason=_("Donor added"))
 
 
 @transaction.atomic
 def donor_update(*, actor, donor: Donor, reason: str = "", check: bool = True, **fields) -> Donor:
-    _check(actor, donor.station_id, WRITERS, check)
-    _unknown(fields, DONOR_FIELDS, "donor")
+    require_role_when(check, actor, donor.station_id, WRITERS)
+    refuse_unknown_fields(fields, DONOR_FIELDS, "donor")
     donor = Donor.objects.select_for_update().get(pk=donor.pk)
     for name, value in fields.items():
         setattr(donor, name, value)
@@ -81,7 +70,7 @@ def donor_update(*, actor, donor: Donor, reason: str = "", check: bool = True, *
 @transaction.atomic
 def donor_archive(*, actor, donor: Donor, reason: str = "", check: bool = True) -> Donor:
     """Archive a donor: kept with their donations, offered no more for new ones."""
-    _check(actor, donor.station_id, WRITERS, check)
+    require_role_when(check, actor, donor.station_id, WRITERS)
     donor = Donor.objects.select_for_update().get(pk=donor.pk)
     if donor.archived_on is None:
         donor.archived_on = timezone.now()
@@ -151,7 +140,7 @@ def donation_receive(*, actor, station: Station, donor: Donor, kind: str, receiv
     """Record a donation and put what came in where it belongs (see the module
     docstring). Every problem is reported at once, per field; line problems
     under ``lines``, by line number ("line 2: quantity must be at least 1")."""
-    _check(actor, station, WRITERS, check)
+    require_role_when(check, actor, station, WRITERS)
     target_tags, categories, communities = list(target_tags), list(categories), list(communities)
     lines = [line if isinstance(line, LineSpec) else LineSpec(*line) for line in lines]
     errors: dict[str, list] = {}
@@ -255,7 +244,7 @@ def donation_number(donation: Donation) -> str:
 @transaction.atomic
 def donation_feedback_record(*, actor, donation: Donation, sent_on: datetime.date, check: bool = True) -> Donation:
     """Record the date the donor was given feedback on their gift."""
-    _check(actor, donation.station_id, WRITERS, check)
+    require_role_when(check, actor, donation.station_id, WRITERS)
     errors = {}
     if not isinstance(sent_on, datetime.date):
         errors["sent_on"] = [_("Enter the date the feedback was sent.")]

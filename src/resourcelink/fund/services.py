@@ -21,8 +21,9 @@ from django.db import IntegrityError, transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from resourcelink.accounts.access import require_role
+from resourcelink.accounts.access import require_role_when
 from resourcelink.accounts.models import ADMINS, EDITORS, Station
+from resourcelink.core.services import acting_user
 
 from .models import EntryKind, FundAccount, FundEntry
 
@@ -42,15 +43,6 @@ class InsufficientFunds(ValidationError):
 
 class RestrictionViolation(ValidationError):
     """The donor's restriction does not allow this use of the money."""
-
-
-def _check(actor, station, roles, check: bool) -> None:
-    if check:
-        require_role(actor, station, roles)
-
-
-def _actor(actor):
-    return actor if getattr(actor, "is_authenticated", False) else None
 
 
 def _amount(value, *, field: str = "amount", allow_negative: bool = False) -> Decimal:
@@ -86,7 +78,7 @@ def _append(*, account: FundAccount, locked: FundAccount, kind: str, amount: Dec
     if new_balance < 0:
         raise InsufficientFunds(locked, locked.balance, -amount)
     entry = FundEntry(station_id=locked.station_id, account=locked, kind=kind, amount=amount, household=household,
-                      donation=donation, reference=reference[:60], entered_by=_actor(actor), reason=reason[:300],
+                      donation=donation, reference=reference[:60], entered_by=acting_user(actor), reason=reason[:300],
                       counterpart=counterpart)
     entry.full_clean(exclude=["counterpart"])
     entry.save()
@@ -111,7 +103,7 @@ def fund_general_account(station: Station) -> FundAccount:
 def fund_receive(*, actor, account: FundAccount, amount, reason: str, donation=None, reference: str = "",
                  check: bool = True) -> FundEntry:
     """Money in: a cash donation (``donation``) or other money received."""
-    _check(actor, account.station_id, EDITORS, check)
+    require_role_when(check, actor, account.station_id, EDITORS)
     amount = _amount(amount)
     if donation is not None and donation.station_id != account.station_id:
         raise ValidationError({"donation": [_("Choose one of this station's records.")]})
@@ -161,7 +153,7 @@ def fund_grant(*, actor, account: FundAccount, household, amount, reason: str, r
     account's donor restriction excludes the household (see
     ``restriction_problems``) and with ``InsufficientFunds`` when the balance
     would go below zero; nothing is written then."""
-    _check(actor, account.station_id, EDITORS, check)
+    require_role_when(check, actor, account.station_id, EDITORS)
     amount = _amount(amount)
     if household.station_id != account.station_id:
         raise ValidationError({"household": [_("Choose one of this station's records.")]})
@@ -211,7 +203,7 @@ def fund_transfer(*, actor, from_account: FundAccount, to_account: FundAccount, 
     """Move money between two accounts of the station: a transfer-out and a
     transfer-in entry paired by ``counterpart``. See ``transfer_problems`` for
     which transfers are allowed."""
-    _check(actor, from_account.station_id, EDITORS, check)
+    require_role_when(check, actor, from_account.station_id, EDITORS)
     amount = _amount(amount)
     if from_account.pk == to_account.pk:
         raise ValidationError({"to_account": [_("Choose a different account to transfer to.")]})
@@ -235,7 +227,7 @@ def fund_transfer(*, actor, from_account: FundAccount, to_account: FundAccount, 
 def fund_correct(*, actor, account: FundAccount, amount, reason: str, check: bool = True) -> FundEntry:
     """A correction entry (positive or negative), by a station admin with a
     reason. It cannot take the balance below zero."""
-    _check(actor, account.station_id, ADMINS, check)
+    require_role_when(check, actor, account.station_id, ADMINS)
     if not (reason or "").strip():
         raise ValidationError({"reason": [_("Say why the fund is corrected.")]})
     amount = _amount(amount, allow_negative=True)

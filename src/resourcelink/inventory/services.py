@@ -28,9 +28,14 @@ from django.db.models import F, Sum
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from resourcelink.accounts.access import require_role
+from resourcelink.accounts.access import require_role_when
 from resourcelink.accounts.models import ADMINS, EDITORS, Station
-from resourcelink.core.services import check_same_station, save_with_history
+from resourcelink.core.services import (
+    acting_user,
+    check_same_station,
+    refuse_unknown_fields,
+    save_with_history,
+)
 from resourcelink.taxonomy.models import Category
 
 from .default_catalogue import DEFAULT_ITEMS
@@ -92,11 +97,8 @@ def _check_item(item: Item, errors: dict) -> None:
 
 @transaction.atomic
 def item_create(*, actor, station: Station, check: bool = True, **fields) -> Item:
-    if check:
-        require_role(actor, station, ADMINS)
-    unknown = set(fields) - set(ITEM_FIELDS)
-    if unknown:
-        raise TypeError(f"unknown item fields: {sorted(unknown)}")
+    require_role_when(check, actor, station, ADMINS)
+    refuse_unknown_fields(fields, ITEM_FIELDS, "item")
     if isinstance(fields.get("code"), str):
         fields["code"] = fields["code"].strip().lower()
     item = Item(station=station, **fields)
@@ -109,11 +111,8 @@ def item_create(*, actor, station: Station, check: bool = True, **fields) -> Ite
 
 @transaction.atomic
 def item_update(*, actor, item: Item, reason: str = "", check: bool = True, **fields) -> Item:
-    if check:
-        require_role(actor, item.station_id, ADMINS)
-    unknown = set(fields) - set(ITEM_FIELDS)
-    if unknown:
-        raise TypeError(f"unknown item fields: {sorted(unknown)}")
+    require_role_when(check, actor, item.station_id, ADMINS)
+    refuse_unknown_fields(fields, ITEM_FIELDS, "item")
     for name, value in fields.items():
         setattr(item, name, value.strip().lower() if name == "code" and isinstance(value, str) else value)
     errors: dict = {}
@@ -126,8 +125,7 @@ def item_update(*, actor, item: Item, reason: str = "", check: bool = True, **fi
 @transaction.atomic
 def item_archive(*, actor, item: Item, reason: str = "", check: bool = True) -> Item:
     """Hide an item from new receipts; its lots and ledger stay."""
-    if check:
-        require_role(actor, item.station_id, ADMINS)
+    require_role_when(check, actor, item.station_id, ADMINS)
     if item.archived_on is None:
         item.archived_on = timezone.now()
         save_with_history(item, actor=actor, reason=reason or _("Archived"), clean=False)
@@ -143,11 +141,8 @@ def _check_store(store: Store, errors: dict) -> None:
 
 @transaction.atomic
 def store_create(*, actor, station: Station, check: bool = True, **fields) -> Store:
-    if check:
-        require_role(actor, station, ADMINS)
-    unknown = set(fields) - set(STORE_FIELDS)
-    if unknown:
-        raise TypeError(f"unknown store fields: {sorted(unknown)}")
+    require_role_when(check, actor, station, ADMINS)
+    refuse_unknown_fields(fields, STORE_FIELDS, "store")
     store = Store(station=station, **fields)
     store.name = (store.name or "").strip()
     errors: dict = {}
@@ -159,11 +154,8 @@ def store_create(*, actor, station: Station, check: bool = True, **fields) -> St
 
 @transaction.atomic
 def store_update(*, actor, store: Store, reason: str = "", check: bool = True, **fields) -> Store:
-    if check:
-        require_role(actor, store.station_id, ADMINS)
-    unknown = set(fields) - set(STORE_FIELDS)
-    if unknown:
-        raise TypeError(f"unknown store fields: {sorted(unknown)}")
+    require_role_when(check, actor, store.station_id, ADMINS)
+    refuse_unknown_fields(fields, STORE_FIELDS, "store")
     for name, value in fields.items():
         setattr(store, name, value)
     store.name = (store.name or "").strip()
@@ -177,8 +169,7 @@ def store_update(*, actor, store: Store, reason: str = "", check: bool = True, *
 @transaction.atomic
 def store_archive(*, actor, store: Store, reason: str = "", check: bool = True) -> Store:
     """Close a store to new stock. Refused while it still holds stock."""
-    if check:
-        require_role(actor, store.station_id, ADMINS)
+    require_role_when(check, actor, store.station_id, ADMINS)
     if Lot.objects.filter(store=store, on_hand__gt=0).exists():
         raise ValidationError(_("%(store)s still holds stock: transfer or write it off first.")
                               % {"store": store.name})
@@ -223,7 +214,7 @@ def _move(*, actor, lot: Lot, kind: str, on_hand_delta: int = 0, reserved_delta:
                                 available=current.on_hand - current.reserved)
     move = StockMove(
         station_id=lot.station_id, lot=lot, kind=kind, on_hand_delta=on_hand_delta, reserved_delta=reserved_delta,
-        moved_by=actor if getattr(actor, "is_authenticated", False) else None,
+        moved_by=acting_user(actor),
         reason=(reason or "").strip()[:300], reference=(reference or "").strip()[:60], counterpart=counterpart,
     )
     move.full_clean(exclude=["lot", "station", "moved_by", "counterpart"])
@@ -235,16 +226,14 @@ def _move(*, actor, lot: Lot, kind: str, on_hand_delta: int = 0, reserved_delta:
 
 
 def _can_move(actor, lot: Lot, check: bool, roles=EDITORS) -> None:
-    if check:
-        require_role(actor, lot.station_id, roles)
+    require_role_when(check, actor, lot.station_id, roles)
 
 
 @transaction.atomic
 def lot_receive(*, actor, store: Store, item: Item, quantity: int, expires_on=None, unit_value=None,
                 donation_line=None, reason: str = "", reference: str = "", check: bool = True) -> Lot:
     """Put ``quantity`` units of ``item`` into ``store`` as a new lot."""
-    if check:
-        require_role(actor, store.station_id, EDITORS)
+    require_role_when(check, actor, store.station_id, EDITORS)
     quantity = _quantity(quantity)
     errors: dict = {}
     check_same_station(store.station_id, errors, item=item,
@@ -383,8 +372,7 @@ def stocktake_open(*, actor, store: Store, notes: str = "", check: bool = True) 
     """Make a count sheet for ``store``: one line per lot of the store with
     stock on hand, ``expected`` = its on-hand figure at this moment.
     Refused while the store has another open stocktake, or is archived."""
-    if check:
-        require_role(actor, store.station_id, EDITORS)
+    require_role_when(check, actor, store.station_id, EDITORS)
     # Lock the store row so two people opening a sheet at once get one sheet
     # and one clear refusal (the partial unique constraint backs this up).
     store = Store.objects.select_for_update().get(pk=store.pk)
@@ -407,15 +395,14 @@ def stocktake_count(*, actor, line: StocktakeLine, counted: int, note: str = "",
                     check: bool = True) -> StocktakeLine:
     """Enter (or correct) what was counted for one line, while the stocktake is open."""
     stocktake = line.stocktake
-    if check:
-        require_role(actor, stocktake.station_id, EDITORS)
+    require_role_when(check, actor, stocktake.station_id, EDITORS)
     if isinstance(counted, bool) or not isinstance(counted, int) or counted < 0:
         raise ValidationError({"counted": [_("Enter a whole number, zero or more.")]})
     _lock_stocktake(stocktake)
     line.counted = counted
     line.note = (note or "").strip()[:300]
     line.counted_on = timezone.now()
-    line.counted_by = actor if getattr(actor, "is_authenticated", False) else None
+    line.counted_by = acting_user(actor)
     return save_with_history(line, actor=actor, exclude=["stocktake", "lot", "counted_by"])
 
 
@@ -432,8 +419,7 @@ def stocktake_confirm(*, actor, stocktake: Stocktake, reason: str, check: bool =
     lot, and then nothing at all is applied (one transaction). Returns the
     moves in line order.
     """
-    if check:
-        require_role(actor, stocktake.station_id, ADMINS)
+    require_role_when(check, actor, stocktake.station_id, ADMINS)
     reason = _reason_required(reason)
     current = _lock_stocktake(stocktake)
     lines = list(StocktakeLine.objects.filter(stocktake=current).select_related("lot__item", "lot__store")
@@ -464,7 +450,7 @@ def stocktake_confirm(*, actor, stocktake: Stocktake, reason: str, check: bool =
                                       reference=f"stocktake:{current.pk}", check=False))
     current.status = StocktakeStatus.CONFIRMED
     current.confirmed_on = timezone.now()
-    current.confirmed_by = actor if getattr(actor, "is_authenticated", False) else None
+    current.confirmed_by = acting_user(actor)
     save_with_history(current, actor=actor, reason=reason, clean=False)
     stocktake.status, stocktake.confirmed_on, stocktake.confirmed_by = (current.status, current.confirmed_on,
                                                                         current.confirmed_by)
@@ -475,8 +461,7 @@ def stocktake_confirm(*, actor, stocktake: Stocktake, reason: str, check: bool =
 def stocktake_cancel(*, actor, stocktake: Stocktake, reason: str, check: bool = True) -> Stocktake:
     """Drop an open stocktake without changing any stock (the sheet and its
     counts are kept)."""
-    if check:
-        require_role(actor, stocktake.station_id, EDITORS)
+    require_role_when(check, actor, stocktake.station_id, EDITORS)
     reason = _reason_required(reason)
     current = _lock_stocktake(stocktake)
     current.status = StocktakeStatus.CANCELLED

@@ -23,7 +23,12 @@ from simple_history.utils import bulk_create_with_history
 
 from resourcelink.accounts.access import can, require_role
 from resourcelink.accounts.models import ADMINS, EDITORS, Station
-from resourcelink.core.services import check_same_station, save_with_history
+from resourcelink.core.services import (
+    acting_user,
+    check_same_station,
+    refuse_unknown_fields,
+    save_with_history,
+)
 
 from .models import (
     LINK_STATUSES_COMMITTED,
@@ -127,9 +132,7 @@ def need_create(*, actor, household, category, resident=None, reason: str = "", 
     grid are copied from the household for filtering without a join."""
     if check:
         require_role(actor, household.station_id, EDITORS)
-    unknown = set(fields) - set(NEED_FIELDS)
-    if unknown:
-        raise TypeError(f"Unknown need fields: {', '.join(sorted(unknown))}")
+    refuse_unknown_fields(fields, NEED_FIELDS, "need")
     need = Need(station_id=household.station_id, household=household, category=category, resident=resident,
                 community_id=household.community_id, grid_id=household.grid_id, **fields)
     errors: dict = {}
@@ -143,7 +146,7 @@ def need_create(*, actor, household, category, resident=None, reason: str = "", 
     need.status_changed_on = now
     save_with_history(need, actor=actor, reason=reason)
     StatusChange.objects.create(station_id=need.station_id, need=need, from_status="", to_status=need.status,
-                                changed_by=_user(actor), reason=reason[:300])
+                                changed_by=acting_user(actor), reason=reason[:300])
     return need
 
 
@@ -151,9 +154,7 @@ def need_create(*, actor, household, category, resident=None, reason: str = "", 
 def need_update(*, actor, need: Need, reason: str = "", **fields) -> Need:
     """Change a need's details (not its status: see need_transition)."""
     require_role(actor, need.station_id, EDITORS)
-    unknown = set(fields) - set(NEED_UPDATE_FIELDS)
-    if unknown:
-        raise TypeError(f"Unknown need fields: {', '.join(sorted(unknown))}")
+    refuse_unknown_fields(fields, NEED_UPDATE_FIELDS, "need")
     need = Need.objects.select_for_update().get(pk=need.pk)
     old_category_id, old_assignee_id = need.category_id, need.assigned_to_id
     for name, value in fields.items():
@@ -180,10 +181,6 @@ def need_follow_household(*, household) -> int:
             .update(community_id=household.community_id, grid_id=household.grid_id, updated_on=timezone.now()))
 
 
-def _user(actor):
-    return actor if getattr(actor, "is_authenticated", False) else None
-
-
 def _move_need(need: Need, to_status: str, *, actor, reason: str, link: Link | None = None) -> None:
     """Set a need's status, its timestamps and write its StatusChange (the
     caller has checked the move and holds the row lock)."""
@@ -197,7 +194,7 @@ def _move_need(need: Need, to_status: str, *, actor, reason: str, link: Link | N
         need.closed_on = None
     save_with_history(need, actor=actor, reason=reason, clean=False)
     StatusChange.objects.create(station_id=need.station_id, need=need, link=link, from_status=from_status,
-                                to_status=to_status, changed_by=_user(actor), reason=reason[:300])
+                                to_status=to_status, changed_by=acting_user(actor), reason=reason[:300])
 
 
 def need_manual_targets(status: str) -> list[str]:
@@ -249,7 +246,7 @@ def _cancel_live_links(need: Need, to_status: str, *, actor) -> list[Link]:
         link.status = LinkStatus.CANCELLED
         save_with_history(link, actor=actor, reason=reason, clean=False)
         StatusChange.objects.create(station_id=link.station_id, need=need, link=link, from_status=from_status,
-                                    to_status=LinkStatus.CANCELLED, changed_by=_user(actor),
+                                    to_status=LinkStatus.CANCELLED, changed_by=acting_user(actor),
                                     reason=reason[:300])
     return links
 
@@ -433,8 +430,8 @@ def links_create(*, actor, station: Station, items: Sequence[LinkSpec], run=None
             station_id=station.pk, need=need, resource_id=resource.pk, quantity=qty, status=LinkStatus.PROPOSED,
             follow_up_on=spec.follow_up_on, allocation_run=run,
             consent_override_reason=override[:300] if use_override else "",
-            consent_override_by=_user(actor) if use_override else None,
-            created_by=_user(actor), updated_by=_user(actor), created_on=now, updated_on=now,
+            consent_override_by=acting_user(actor) if use_override else None,
+            created_by=acting_user(actor), updated_by=acting_user(actor), created_on=now, updated_on=now,
         ))
 
     if problems:
@@ -448,10 +445,10 @@ def links_create(*, actor, station: Station, items: Sequence[LinkSpec], run=None
             cls = NotEligible
         raise cls([p["message"] for p in problems], problems)
 
-    links = bulk_create_with_history(links, Link, batch_size=1000, default_user=_user(actor),
+    links = bulk_create_with_history(links, Link, batch_size=1000, default_user=acting_user(actor),
                                      default_change_reason=reason[:100] or None)
     changes = [StatusChange(station_id=station.pk, need_id=link.need_id, link_id=link.pk, from_status="",
-                            to_status=LinkStatus.PROPOSED, changed_by=_user(actor), reason=reason[:300])
+                            to_status=LinkStatus.PROPOSED, changed_by=acting_user(actor), reason=reason[:300])
                for link in links]
 
     moved = [n for n in needs.values() if n.pk in taken_n and n.status in NEED_STATUSES_LINKABLE]
@@ -459,19 +456,19 @@ def links_create(*, actor, station: Station, items: Sequence[LinkSpec], run=None
         for need in moved:
             changes.append(StatusChange(
                 station_id=station.pk, need_id=need.pk, from_status=need.status, to_status=NeedStatus.LINKED,
-                changed_by=_user(actor), reason=(reason or _("A link was proposed."))[:300]))
+                changed_by=acting_user(actor), reason=(reason or _("A link was proposed."))[:300]))
             need.status = NeedStatus.LINKED
             need.status_changed_on = now
             need.updated_on = now
-            need.updated_by = _user(actor)
+            need.updated_by = acting_user(actor)
             if need.first_linked_on is None:
                 need.first_linked_on = now
         # Same values for every moved need: one plain UPDATE per chunk, not a CASE per row.
         for chunk in _chunks([n.pk for n in moved]):
             Need.objects.filter(pk__in=chunk).update(
-                status=NeedStatus.LINKED, status_changed_on=now, updated_on=now, updated_by=_user(actor),
+                status=NeedStatus.LINKED, status_changed_on=now, updated_on=now, updated_by=acting_user(actor),
                 first_linked_on=Coalesce(F("first_linked_on"), Value(now)))
-        Need.history.bulk_history_create(moved, update=True, default_user=_user(actor),
+        Need.history.bulk_history_create(moved, update=True, default_user=acting_user(actor),
                                          default_change_reason=(reason or _("A link was proposed."))[:100])
     StatusChange.objects.bulk_create(changes, batch_size=1000)
     return links
@@ -503,7 +500,7 @@ def link_transition(*, actor, link: Link, to_status: str, reason: str = "", outc
         link.follow_up_on = follow_up_on
     save_with_history(link, actor=actor, reason=reason)
     StatusChange.objects.create(station_id=link.station_id, need=need, link=link, from_status=from_status,
-                                to_status=to_status, changed_by=_user(actor), reason=(reason or outcome)[:300])
+                                to_status=to_status, changed_by=acting_user(actor), reason=(reason or outcome)[:300])
     _need_follows_links(need, link=link, actor=actor)
     return link
 

@@ -27,11 +27,17 @@ from django.db import IntegrityError, transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from resourcelink.accounts.access import require_role
+from resourcelink.accounts.access import require_role, require_role_when
 from resourcelink.accounts.models import ADMINS, STAFF, Station
 from resourcelink.core.models import Reveal
 from resourcelink.core.privacy import mask_id_number
-from resourcelink.core.services import check_same_station, reveal_field, save_with_history
+from resourcelink.core.services import (
+    acting_user,
+    check_same_station,
+    refuse_unknown_fields,
+    reveal_field,
+    save_with_history,
+)
 
 from . import crypto, idnumber
 from .models import (
@@ -91,17 +97,6 @@ class LikelyDuplicate(ValidationError):
         described = "; ".join(f"#{r.pk} ({labels[reason]})" for r, reason in candidates)
         super().__init__(_("This may be a resident already registered: %(list)s. If this is a different person, "
                            "confirm to save anyway.") % {"list": described}, code="likely_duplicate")
-
-
-def _check(actor, station, roles, check: bool) -> None:
-    if check:
-        require_role(actor, station, roles)
-
-
-def _unknown(fields: dict, allowed: tuple, what: str) -> None:
-    unknown = set(fields) - set(allowed)
-    if unknown:
-        raise TypeError(f"Unknown {what} fields: {', '.join(sorted(unknown))}")
 
 
 # --- Normalised keys -----------------------------------------------------------
@@ -170,8 +165,8 @@ def vulnerability_tags_install(*, station: Station, actor=None) -> int:
 
 @transaction.atomic
 def vulnerability_tag_create(*, actor, station: Station, check: bool = True, **fields) -> VulnerabilityTag:
-    _check(actor, station, ADMINS, check)
-    _unknown(fields, TAG_FIELDS, "tag")
+    require_role_when(check, actor, station, ADMINS)
+    refuse_unknown_fields(fields, TAG_FIELDS, "tag")
     tag = VulnerabilityTag(station=station, **fields)
     if VulnerabilityTag.objects.filter(station=station, code=tag.code).exists():
         raise ValidationError({"code": _("A vulnerability with this code already exists.")})
@@ -181,7 +176,7 @@ def vulnerability_tag_create(*, actor, station: Station, check: bool = True, **f
 @transaction.atomic
 def vulnerability_tag_update(*, actor, tag: VulnerabilityTag, reason: str = "", **fields) -> VulnerabilityTag:
     require_role(actor, tag.station_id, ADMINS)
-    _unknown(fields, TAG_FIELDS, "tag")
+    refuse_unknown_fields(fields, TAG_FIELDS, "tag")
     tag = VulnerabilityTag.objects.select_for_update().get(pk=tag.pk)
     if "code" in fields and fields["code"] != tag.code and VulnerabilityTag.objects.filter(
             station_id=tag.station_id, code=fields["code"]).exists():
@@ -224,8 +219,8 @@ def _validate_household(household: Household) -> None:
 
 @transaction.atomic
 def household_create(*, actor, station: Station, reason: str = "", check: bool = True, **fields) -> Household:
-    _check(actor, station, WRITERS, check)
-    _unknown(fields, HOUSEHOLD_FIELDS, "household")
+    require_role_when(check, actor, station, WRITERS)
+    refuse_unknown_fields(fields, HOUSEHOLD_FIELDS, "household")
     household = Household(station=station, **fields)
     _validate_household(household)
     return save_with_history(household, actor=actor, reason=reason)
@@ -234,8 +229,8 @@ def household_create(*, actor, station: Station, reason: str = "", check: bool =
 @transaction.atomic
 def household_update(*, actor, household: Household, reason: str = "", check: bool = True,
                      **fields) -> Household:
-    _check(actor, household.station_id, WRITERS, check)
-    _unknown(fields, HOUSEHOLD_FIELDS, "household")
+    require_role_when(check, actor, household.station_id, WRITERS)
+    refuse_unknown_fields(fields, HOUSEHOLD_FIELDS, "household")
     household = Household.objects.select_for_update().get(pk=household.pk)
     if household.archived_on is not None:
         raise ValidationError(_("This household is archived."))
@@ -258,7 +253,7 @@ def household_archive(*, actor, household: Household, reason: str, check: bool =
     entered by mistake). Its needs that still want something are cancelled
     (with their live links, so the capacity they held is freed); history
     stays."""
-    _check(actor, household.station_id, WRITERS, check)
+    require_role_when(check, actor, household.station_id, WRITERS)
     if not (reason or "").strip():
         raise ValidationError({"reason": _("Say why the household is archived.")})
     household = Household.objects.select_for_update().get(pk=household.pk)
@@ -398,7 +393,7 @@ def _flag(resident: Resident, candidates, actor) -> None:
     for other, reason in candidates:
         DuplicateCandidate.objects.get_or_create(
             station_id=resident.station_id, resident=other, duplicate=resident, reason=reason,
-            defaults={"created_by": actor if getattr(actor, "is_authenticated", False) else None},
+            defaults={"created_by": acting_user(actor)},
         )
 
 
@@ -413,8 +408,8 @@ def resident_create(*, actor, household: Household, id_number: str = "", tags: I
     ``LikelyDuplicate`` unless ``confirm_duplicate``; then the resident is
     saved and the pairs are flagged for review.
     """
-    _check(actor, household.station_id, WRITERS, check)
-    _unknown(fields, RESIDENT_FIELDS, "resident")
+    require_role_when(check, actor, household.station_id, WRITERS)
+    refuse_unknown_fields(fields, RESIDENT_FIELDS, "resident")
     household = Household.objects.select_for_update().get(pk=household.pk)
     if household.archived_on is not None:
         raise ValidationError(_("This household is archived."))
@@ -446,8 +441,8 @@ def resident_update(*, actor, resident: Resident, reason: str = "", id_number: s
     """Change a resident. ``id_number=None`` keeps it, ``""`` removes it;
     ``tags=None`` keeps them. A changed name or phone that now looks like
     another resident is flagged for review (not refused)."""
-    _check(actor, resident.station_id, WRITERS, check)
-    _unknown(fields, RESIDENT_FIELDS, "resident")
+    require_role_when(check, actor, resident.station_id, WRITERS)
+    refuse_unknown_fields(fields, RESIDENT_FIELDS, "resident")
     resident = Resident.objects.select_for_update().select_related("household").get(pk=resident.pk)
     if resident.archived_on is not None:
         raise ValidationError(_("This resident is archived."))
@@ -476,7 +471,7 @@ def resident_update(*, actor, resident: Resident, reason: str = "", id_number: s
 
 @transaction.atomic
 def resident_archive(*, actor, resident: Resident, reason: str, check: bool = True) -> Resident:
-    _check(actor, resident.station_id, WRITERS, check)
+    require_role_when(check, actor, resident.station_id, WRITERS)
     if not (reason or "").strip():
         raise ValidationError({"reason": _("Say why the resident is archived.")})
     resident = Resident.objects.select_for_update().get(pk=resident.pk)
@@ -569,7 +564,7 @@ def resident_merge(*, actor, keep: Resident, other: Resident, reason: str) -> Re
         keep.tags.add(*moved)
 
     now = timezone.now()
-    resolver = actor if getattr(actor, "is_authenticated", False) else None
+    resolver = acting_user(actor)
     DuplicateCandidate.objects.filter(
         status=DuplicateCandidate.Status.OPEN, resident_id__in=pair, duplicate_id__in=pair,
     ).update(status=DuplicateCandidate.Status.MERGED, resolved_on=now, resolved_by=resolver)
@@ -596,7 +591,7 @@ def duplicate_dismiss(*, actor, candidate: DuplicateCandidate, reason: str = "")
 @transaction.atomic
 def consent_record(*, actor, resident: Resident, scope: str, given_by: str, given_on: datetime.date,
                    method: str = ConsentMethod.SIGNED, organization=None, check: bool = True) -> Consent:
-    _check(actor, resident.station_id, WRITERS, check)
+    require_role_when(check, actor, resident.station_id, WRITERS)
     errors: dict = {}
     if resident.archived_on is not None:
         raise ValidationError(_("This resident is archived."))
@@ -621,14 +616,14 @@ def consent_record(*, actor, resident: Resident, scope: str, given_by: str, give
 def consent_withdraw(*, actor, consent: Consent, reason: str, check: bool = True) -> Consent:
     """Withdraw a consent from now on; the row stays as the record of what
     was allowed before."""
-    _check(actor, consent.station_id, WRITERS, check)
+    require_role_when(check, actor, consent.station_id, WRITERS)
     if not (reason or "").strip():
         raise ValidationError({"reason": _("Say why the consent is withdrawn (who asked, how).")})
     consent = Consent.objects.select_for_update().get(pk=consent.pk)
     if consent.withdrawn_on is not None:
         raise ValidationError(_("This consent was already withdrawn."))
     consent.withdrawn_on = timezone.now()
-    consent.withdrawn_by = actor if getattr(actor, "is_authenticated", False) else None
+    consent.withdrawn_by = acting_user(actor)
     consent.withdrawal_reason = reason.strip()[:300]
     return save_with_history(consent, actor=actor, reason=reason, clean=False)
 
