@@ -9,7 +9,7 @@ from ninja import Field, Query, Router, Schema, Status
 
 from resourcelink.accounts.access import roles_for
 from resourcelink.directory.models import Resource
-from resourcelink.needs.models import Link, LinkStatus, Need
+from resourcelink.needs.models import LINK_STATUSES_LIVE, Link, LinkStatus, Need
 from resourcelink.needs.selectors import get_link_for_user, need_detail
 from resourcelink.needs.services import link_create, link_transition
 
@@ -123,7 +123,7 @@ def link_list(request: HttpRequest, filters: Query[LinkFilterParams], pages: Que
         qs = qs.filter(status=filters.status)
     if filters.follow_up_by:
         qs = qs.filter(follow_up_on__lte=filters.follow_up_by,
-                       status__in=[LinkStatus.PROPOSED, LinkStatus.CONFIRMED])
+                       status__in=LINK_STATUSES_LIVE)
     roles = roles_for(user)
     return paginate(request, qs.order_by("-created_on", "-id"), pages, lambda link: link_out(link, roles))
 

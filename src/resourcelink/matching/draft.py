@@ -62,7 +62,6 @@ from . import engine
 from .models import AllocationLine, AllocationRun, AllocationUnmet
 
 URGENCY_TIER = {"critical": 1, "high": 2, "normal": 3, "low": 4}
-DEFAULT_DISTANCE_WEIGHT = 0.1
 WRITE_BATCH = 5000
 
 
@@ -103,7 +102,7 @@ def engine_policy(policy: dict) -> engine.Policy:
         strict_tiers=policy.get("tiers", "none") != "none",
         household_cap=policy.get("household_cap"),
         max_distance_km=policy.get("max_distance_km"),
-        distance_weight=DEFAULT_DISTANCE_WEIGHT if weight is None else float(weight),
+        distance_weight=engine.DEFAULT_DISTANCE_WEIGHT if weight is None else float(weight),
     )
 
 

@@ -145,6 +145,9 @@ def _default_urgency_weights() -> dict[str, float]:
     return {"critical": 8, "high": 4, "normal": 2, "low": 1}
 
 
+DEFAULT_DISTANCE_WEIGHT = 0.1
+
+
 @dataclass(frozen=True, slots=True)
 class Policy:
     """How supply is shared out. Defaults: no tiers, urgency weights 8/4/2/1,
@@ -158,7 +161,7 @@ class Policy:
     vulnerability_weight: float = 1.0
     household_cap: int | None = None
     max_distance_km: float | None = None
-    distance_weight: float = 0.1
+    distance_weight: float = DEFAULT_DISTANCE_WEIGHT
 
     def __post_init__(self):
         if self.tier_base < 10:

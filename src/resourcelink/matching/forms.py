@@ -11,7 +11,7 @@ from resourcelink.communities.models import Community
 from resourcelink.directory.models import ResourceKind
 from resourcelink.taxonomy.selectors import category_choices
 
-from . import services
+from . import engine, services
 from .selectors import GapFilter
 
 TIER_CHOICES = [
@@ -68,7 +68,7 @@ class AllocationRunForm(forms.Form):
                                        help_text=_("Resources farther from the household are not used."))
     distance_weight = forms.FloatField(label=_("Distance weight"), required=False, min_value=0,
                                        max_value=services.DISTANCE_WEIGHT_MAX,
-                                       initial=services.DEFAULT_DISTANCE_WEIGHT,
+                                       initial=engine.DEFAULT_DISTANCE_WEIGHT,
                                        help_text=_("How much nearer resources are preferred (0: not at all)."))
 
     def __init__(self, data=None, *, station, **kwargs):

@@ -53,7 +53,10 @@ class AllocationRun(StationOwned):
     @property
     def accepts_lines(self) -> bool:
         """A draft, or a run partly accepted: its lines not yet linked may still be accepted."""
-        return self.status in (self.Status.DRAFT, self.Status.PARTLY_ACCEPTED)
+        return self.status in RUN_STATUSES_ACCEPTING
+
+
+RUN_STATUSES_ACCEPTING = (AllocationRun.Status.DRAFT, AllocationRun.Status.PARTLY_ACCEPTED)
 
 
 class CategoryFit(models.TextChoices):

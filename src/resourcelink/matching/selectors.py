@@ -137,6 +137,7 @@ def _suggestions(need, *, limit: int = 10) -> list[dict]:
     """
     from resourcelink.directory.models import Resource, ResourceStatus
     from resourcelink.needs.models import LINK_STATUSES_COMMITTED, Link, LinkStatus
+    from resourcelink.needs.selectors import committed_by_need
     from resourcelink.people.models import Resident
     from resourcelink.taxonomy.models import Category
 
@@ -213,8 +214,7 @@ def _suggestions(need, *, limit: int = 10) -> list[dict]:
         elif status == LinkStatus.FAILED:
             failed[rid] += n
     # 6. What the need still wants.
-    need_committed = Link.objects.filter(need_id=need.pk, status__in=LINK_STATUSES_COMMITTED).aggregate(
-        q=Sum("quantity"))["q"] or 0
+    need_committed = committed_by_need(need_ids=[need.pk]).get(need.pk, 0)
     need_left = max(need.quantity - need_committed, 0)
 
     today = timezone.localdate()

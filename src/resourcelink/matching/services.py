@@ -21,13 +21,13 @@ from resourcelink.accounts.access import require_role
 from resourcelink.accounts.models import EDITORS, Station
 from resourcelink.core.services import save_with_history
 
-from .models import AllocationLine, AllocationRun
+from . import engine
+from .models import RUN_STATUSES_ACCEPTING, AllocationLine, AllocationRun
 
 TIERS = ("none", "urgency", "tags")
 HOUSEHOLD_CAP_MAX = 1_000_000
 MAX_DISTANCE_KM_MAX = 1000.0
 DISTANCE_WEIGHT_MAX = 100.0
-DEFAULT_DISTANCE_WEIGHT = 0.1  # the engine's default
 
 # Form field (and error key) of each parameter: needs.* -> need_*, supply.* ->
 # supply_*, policy.* -> the key itself.
@@ -53,7 +53,6 @@ class RunNotDraft(ValidationError):
 
 
 # Runs whose lines not yet linked may still be accepted.
-RUN_STATUSES_ACCEPTING = (AllocationRun.Status.DRAFT, AllocationRun.Status.PARTLY_ACCEPTED)
 
 
 def _ids(value, field: str, errors: dict) -> list[int]:
@@ -164,7 +163,7 @@ def allocation_parameters_clean(*, station: Station, parameters: dict[str, Any])
                                  low=1, high=HOUSEHOLD_CAP_MAX),
         "max_distance_km": _number(policy.get("max_distance_km"), f["policy", "max_distance_km"], errors,
                                    low=0.0, high=MAX_DISTANCE_KM_MAX),
-        "distance_weight": _number(DEFAULT_DISTANCE_WEIGHT if weight in (None, "") else weight,
+        "distance_weight": _number(engine.DEFAULT_DISTANCE_WEIGHT if weight in (None, "") else weight,
                                    f["policy", "distance_weight"], errors, low=0.0, high=DISTANCE_WEIGHT_MAX),
         # The greedy pass is the baseline the run page compares with.
         "with_greedy": bool(policy.get("with_greedy", True)),

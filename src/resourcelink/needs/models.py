@@ -151,6 +151,8 @@ LINK_TRANSITIONS: dict[str, set[str]] = {
 
 # Links that hold a resource's capacity: it is not offered twice.
 LINK_STATUSES_COMMITTED = (LinkStatus.PROPOSED, LinkStatus.CONFIRMED, LinkStatus.DELIVERED)
+# Links still under way: they may yet be confirmed, delivered or fail.
+LINK_STATUSES_LIVE = (LinkStatus.PROPOSED, LinkStatus.CONFIRMED)
 
 
 class Link(StationOwned):

@@ -26,21 +26,21 @@ from django.utils import timezone
 
 from resourcelink.accounts.models import Station
 from resourcelink.taxonomy.models import Category
+from resourcelink.taxonomy.selectors import category_subtree_q
 
 from .models import (
     LINK_STATUSES_COMMITTED,
+    LINK_STATUSES_LIVE,
     NEED_STATUSES_WANTING,
     URGENCY_DEFINITIONS,
     URGENCY_RANK,
     Link,
-    LinkStatus,
     Need,
     NeedStatus,
     StatusChange,
     Urgency,
 )
 
-LINK_STATUSES_LIVE = (LinkStatus.PROPOSED, LinkStatus.CONFIRMED)
 DASHBOARD_WINDOW_DAYS = 90
 # Age buckets of open needs on the dashboard: (key, label, lower bound in days).
 AGE_BUCKETS = (("d0", 0), ("d1", 1), ("d3", 3), ("d7", 7), ("d30", 30))
@@ -70,8 +70,8 @@ class NeedFilter:
         if self.category is None:
             return []
         if "category_ids" not in self.extra:
-            self.extra["category_ids"] = list(Category.objects.filter(
-                station_id=self.category.station_id, path__startswith=self.category.path).values_list("pk", flat=True))
+            self.extra["category_ids"] = list(
+                Category.objects.filter(category_subtree_q(self.category)).values_list("pk", flat=True))
         return self.extra["category_ids"]
 
 
@@ -213,6 +213,17 @@ def committed_by_need(*, need_ids) -> dict[int, int]:
     """``{need_id: quantity held by proposed, confirmed and delivered links}``."""
     qs = Link.objects.filter(need_id__in=list(need_ids), status__in=LINK_STATUSES_COMMITTED)
     return {nid: n or 0 for nid, n in qs.order_by().values_list("need_id").annotate(n=Sum("quantity"))}
+
+
+def linkable_resources(need: Need, *, limit: int = 200) -> list[tuple[int, str]]:
+    """(id, name) of the active resources in the need's category or below,
+    for the need page's "link to a resource" picker."""
+    from resourcelink.directory.models import Resource, ResourceStatus
+
+    in_subtree = Resource.categories.through.objects.filter(
+        category__in=Category.objects.filter(category_subtree_q(need.category))).values("resource_id")
+    return list(Resource.objects.filter(station_id=need.station_id, status=ResourceStatus.ACTIVE, pk__in=in_subtree)
+                .order_by("name", "id").values_list("pk", "name")[:limit])
 
 
 def follow_ups_due(station: Station | int, on: date | None = None) -> QuerySet[Link]:

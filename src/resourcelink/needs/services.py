@@ -32,6 +32,7 @@ from resourcelink.core.services import (
 
 from .models import (
     LINK_STATUSES_COMMITTED,
+    LINK_STATUSES_LIVE,
     LINK_TRANSITIONS,
     NEED_STATUSES_WANTING,
     NEED_TRANSITIONS,
@@ -41,12 +42,12 @@ from .models import (
     NeedStatus,
     StatusChange,
 )
+from .selectors import committed_by_need
 
 NEED_FIELDS = ("description", "quantity", "unit", "urgency", "due_on", "source", "assigned_to")
 NEED_UPDATE_FIELDS = (*NEED_FIELDS, "category", "resident")
 NEED_STATUSES_CLOSED = (NeedStatus.MET, NeedStatus.CANCELLED)
 NEED_STATUSES_NEEDING_REASON = (NeedStatus.CANCELLED, NeedStatus.UNMET)
-LINK_STATUSES_LIVE = (LinkStatus.PROPOSED, LinkStatus.CONFIRMED)
 # Needs that a new link moves to "linked".
 NEED_STATUSES_LINKABLE = (NeedStatus.OPEN, NeedStatus.UNMET, NeedStatus.MOBILISED, NeedStatus.PARTLY_MET)
 # Only making a link moves a need to "linked"; a person may not.
@@ -163,7 +164,7 @@ def need_update(*, actor, need: Need, reason: str = "", **fields) -> Need:
     errors: dict = {}
     # An assignee who has since left the station does not block other edits.
     _validate_need(need, errors, check_assignee=need.assigned_to_id != old_assignee_id)
-    committed = committed_quantity_of_need(need.pk)
+    committed = committed_by_need(need_ids=[need.pk]).get(need.pk, 0)
     if need.quantity is not None and need.quantity < committed:
         errors.setdefault("quantity", []).append(
             _("Links already hold %(n)s; the quantity cannot be less.") % {"n": committed})
@@ -173,6 +174,11 @@ def need_update(*, actor, need: Need, reason: str = "", **fields) -> Need:
 
 
 @transaction.atomic
+def need_accepts_links(need: Need) -> bool:
+    """Whether a new link may be made for the need (its status allows it)."""
+    return need.status in NEED_STATUSES_LINKABLE + (NeedStatus.LINKED,)
+
+
 def need_follow_household(*, household) -> int:
     """Copy a household's community and grid onto its needs (call when a
     household moves). Returns the number of needs changed."""
@@ -252,11 +258,6 @@ def _cancel_live_links(need: Need, to_status: str, *, actor) -> list[Link]:
 
 
 # --- Links ---------------------------------------------------------------------
-
-
-def committed_quantity_of_need(need_id: int) -> int:
-    return Link.objects.filter(need_id=need_id, status__in=LINK_STATUSES_COMMITTED).aggregate(
-        n=Sum("quantity"))["n"] or 0
 
 
 def _chunks(ids: list, size: int = CHUNK):

@@ -22,7 +22,7 @@ from resourcelink.accounts.models import ADMINS, EDITORS
 from resourcelink.accounts.views import form_errors_from
 from resourcelink.core.decorators import station_view
 from resourcelink.core.privacy import mask_name
-from resourcelink.directory.models import Resource, ResourceStatus
+from resourcelink.directory.models import Resource
 
 from . import selectors, services
 from .forms import (
@@ -195,16 +195,7 @@ def _detail_context(request, need, *, link_form=None) -> dict:
         link.update_form = LinkUpdateForm(initial={"follow_up_on": link.follow_up_on, "outcome": link.outcome,
                                                    "feedback": link.feedback}, prefix=f"l{link.pk}")
     committed = selectors.committed_by_need(need_ids=[need.pk]).get(need.pk, 0)
-    resources = []
-    if can_edit and need.status in services.NEED_STATUSES_LINKABLE + (NeedStatus.LINKED,):
-        from resourcelink.taxonomy.selectors import category_subtree_q
-
-        root = need.category
-        resources = list(
-            Resource.objects.filter(station_id=need.station_id, status=ResourceStatus.ACTIVE)
-            .filter(pk__in=Resource.categories.through.objects.filter(
-                category__in=type(root).objects.filter(category_subtree_q(root))).values("resource_id"))
-            .order_by("name", "id").values_list("pk", "name")[:200])
+    resources = selectors.linkable_resources(need) if can_edit and services.need_accepts_links(need) else []
     # Viewers see no personal data and no free text about the resident (the
     # role at the need's station, not at the session's current station).
     personal = can_edit

@@ -7,7 +7,7 @@ from django.utils.translation import gettext as _
 
 from resourcelink.accounts.models import Station
 from resourcelink.core.management.commands.createuser_rl import validation_message
-from resourcelink.matching import services
+from resourcelink.matching import engine, services
 
 # Command-line option of each parameter field, for error messages.
 OPTION_OF_FIELD = {
@@ -54,7 +54,7 @@ class Command(BaseCommand):
         parser.add_argument("--household-cap", type=int, help=_("Most quantity per household."))
         parser.add_argument("--max-distance-km", type=float,
                             help=_("Resources farther from the household are not used."))
-        parser.add_argument("--distance-weight", type=float, default=services.DEFAULT_DISTANCE_WEIGHT,
+        parser.add_argument("--distance-weight", type=float, default=engine.DEFAULT_DISTANCE_WEIGHT,
                             help=_("How much nearer resources are preferred (0: not at all)."))
         parser.add_argument("--no-greedy", action="store_true",
                             help=_("Skip the greedy baseline the summary compares the optimum with."))
