@@ -48,8 +48,6 @@ router = Router(tags=["households"])
 # --- shared by the people, needs and allocation routers -----------------------------
 
 
-def role_of(roles: dict[int, str], station_id: int) -> str | None:
-    return roles.get(station_id)
 
 
 def is_viewer(roles: dict[int, str], station_id: int) -> bool:

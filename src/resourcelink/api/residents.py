@@ -10,6 +10,7 @@ from datetime import date, datetime
 from typing import Literal
 from uuid import UUID
 
+from django.db.models import prefetch_related_objects
 from django.http import HttpRequest
 from django.utils.translation import gettext as _
 from ninja import Field, Query, Router, Schema, Status
@@ -130,7 +131,8 @@ def resident_out(r: Resident, roles: dict[int, str]) -> dict:
 
 def _detail(user, pk: int) -> dict:
     resident = get_resident_for_user(user, pk)
-    return resident_out(Resident.objects.prefetch_related("tags").get(pk=resident.pk), roles_for(user))
+    prefetch_related_objects([resident], "tags")
+    return resident_out(resident, roles_for(user))
 
 
 def _fields(payload: ResidentWriteBase, station_id: int, *, partial: bool) -> dict:

@@ -50,11 +50,12 @@ def check_same_station(station_id: int, errors: dict, **related) -> None:
                 errors.setdefault(field, []).append(_("Choose one of this station's records."))
 
 
-def reveal_field(*, actor, obj, field: str) -> str:
+def reveal_field(*, actor, obj, field: str, read=None) -> str:
     """Show a masked field of a station record to a staff member, and log it.
 
     Only admins and social workers may see personal contact data in full
-    (DESIGN.md §6); every showing writes a ``Reveal`` row.
+    (DESIGN.md §6); every showing writes a ``Reveal`` row. ``read(obj)``
+    gives the value where it is not a plain attribute (a decrypted ID number).
     """
     from django.contrib.contenttypes.models import ContentType
     from django.db import transaction
@@ -68,5 +69,5 @@ def reveal_field(*, actor, obj, field: str) -> str:
     with transaction.atomic():
         Reveal.objects.create(station_id=obj.station_id, user=actor, field=field, object_id=obj.pk,
                               content_type=ContentType.objects.get_for_model(type(obj)))
-    return getattr(obj, field)
+    return read(obj) if read is not None else getattr(obj, field)
 

@@ -365,7 +365,6 @@ class _Importer:
             households_by_id[household.pk] = household
             if household.import_key:
                 households_by_key.setdefault(normalise(household.import_key), household)
-        self.households_by_key, self.households_by_id = households_by_key, households_by_id
 
         def find_household(ref: str) -> Household | None:
             match = ID_REF_RE.match(ref)
@@ -472,7 +471,6 @@ class _Importer:
             if first != row.number:
                 self.error(RESIDENTS, row.number, "name", _(
                     "Row %(row)d has the same resident (same household and name).") % {"row": first})
-        self.resident_rows = {r.key: r for r in rows.get(RESIDENTS, []) if r.key}
 
         # Needs: by reference, else by household, resident, category and description.
         needs = Need.objects.filter(station=station, archived_on__isnull=True)

@@ -33,14 +33,8 @@ def get_lot_for_user(user, pk, *, roles=None) -> Lot:
     return get_scoped_object(user, Lot.objects.select_related("item", "store"), pk, roles=roles)
 
 
-def items_for_station(station: Station, *, include_archived: bool = False) -> QuerySet[Item]:
-    qs = Item.objects.filter(station=station).select_related("category")
-    return qs if include_archived else qs.filter(archived_on__isnull=True)
 
 
-def stores_for_station(station: Station, *, include_archived: bool = False) -> QuerySet[Store]:
-    qs = Store.objects.filter(station=station)
-    return qs if include_archived else qs.filter(archived_on__isnull=True)
 
 
 @dataclass

@@ -18,7 +18,7 @@ from resourcelink.accounts.models import EDITORS, STAFF
 from resourcelink.core.history import history_for
 from resourcelink.core.privacy import mask_address, mask_name, mask_phone
 
-from .models import Consent, ConsentScope, DuplicateCandidate, Household, Resident, VulnerabilityTag
+from .models import Consent, DuplicateCandidate, Household, Resident, VulnerabilityTag
 
 # --- Access ---------------------------------------------------------------------
 
@@ -182,6 +182,3 @@ def masked_history(obj, *, user) -> list:
         entry.changes = kept
     return entries
 
-
-def consent_scope_label(scope: str) -> str:
-    return str(dict(ConsentScope.choices).get(scope, scope))

@@ -21,7 +21,6 @@ import datetime
 from collections.abc import Iterable
 
 from django.apps import apps
-from django.contrib.contenttypes.models import ContentType
 from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
 from django.utils import timezone
@@ -29,7 +28,6 @@ from django.utils.translation import gettext as _
 
 from resourcelink.accounts.access import require_role, require_role_when
 from resourcelink.accounts.models import ADMINS, STAFF, Station
-from resourcelink.core.models import Reveal
 from resourcelink.core.privacy import mask_id_number
 from resourcelink.core.services import (
     acting_user,
@@ -303,6 +301,8 @@ def _apply_id_number(resident: Resident, raw: str, errors: dict, *, set_birth: b
         return
     if resident.birth_date is None or set_birth:
         resident.birth_date = info.birth_date
+        if resident.birth_year is None or set_birth:
+            resident.birth_year = info.birth_date.year
     elif resident.birth_date != info.birth_date:
         errors.setdefault("birth_date", []).append(_("This birth date does not match the ID number."))
     if resident.gender in ("", Gender.UNKNOWN) or set_gender:
@@ -417,8 +417,6 @@ def resident_create(*, actor, household: Household, id_number: str = "", tags: I
     errors: dict = {}
     _prepare_resident(resident, errors)
     _apply_id_number(resident, id_number, errors, set_birth=False, set_gender=False)
-    if resident.birth_year is None and resident.birth_date is not None:
-        resident.birth_year = resident.birth_date.year
     tags = _check_tags(household.station_id, tags, errors)
     if errors:
         raise ValidationError(errors)
@@ -638,13 +636,8 @@ def resident_reveal(*, actor, resident: Resident, field: str) -> str:
     if field not in RESIDENT_REVEALABLE:
         raise ValueError(f"Not a revealable field: {field}")
     if field == "id_number":
-        # core.reveal_field reads an attribute; the ID number must be
-        # decrypted first, so the same check and log are written here.
-        require_role(actor, resident.station_id, STAFF)
-        with transaction.atomic():
-            Reveal.objects.create(station_id=resident.station_id, user=actor, field=field, object_id=resident.pk,
-                                  content_type=ContentType.objects.get_for_model(Resident))
-        return crypto.decrypt(resident.id_number_encrypted)
+        return reveal_field(actor=actor, obj=resident, field=field,
+                            read=lambda r: crypto.decrypt(r.id_number_encrypted))
     value = reveal_field(actor=actor, obj=resident, field=field)
     if isinstance(value, datetime.date):
         return value.isoformat()
