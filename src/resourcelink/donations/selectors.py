@@ -6,7 +6,7 @@ import datetime
 from dataclasses import dataclass
 from decimal import Decimal
 
-from django.db.models import Count, Q, QuerySet, Sum
+from django.db.models import Count, QuerySet, Sum
 
 from .models import Donation, DonationKind, Donor
 from .services import donation_number, is_restricted
@@ -59,15 +59,12 @@ def donor_history(donor: Donor) -> dict:
     donations, cash given and the estimated value of goods."""
     donations = list(_with_totals(Donation.objects.filter(station_id=donor.station_id, donor=donor))
                      .select_related("received_by").order_by("-received_on", "-number"))
-    totals = Donation.objects.filter(station_id=donor.station_id, donor=donor).aggregate(
-        count=Count("id"), cash=Sum("amount", filter=Q(kind=DonationKind.CASH)),
-    )
     goods = sum((d.lines_value or Decimal("0") for d in donations), Decimal("0"))
     return {
         "donor": donor,
         "donations": donations,
-        "count": totals["count"],
-        "cash_total": totals["cash"] or Decimal("0"),
+        "count": len(donations),
+        "cash_total": sum((d.amount for d in donations if d.kind == DonationKind.CASH), Decimal("0")),
         "goods_value_total": goods,
     }
 

@@ -217,7 +217,7 @@ def donation_receive(*, actor, station: Station, donor: Donor, kind: str, receiv
         from resourcelink.fund.models import FundAccount
         from resourcelink.fund.services import fund_general_account, fund_receive
 
-        if is_restricted(donation):
+        if use_by or target_tags or categories or communities:  # is_restricted, known here
             account = FundAccount(station=station, donation=donation,
                                   name=_("Donation %(number)s from %(donor)s")
                                   % {"number": donation_number(donation), "donor": donor.name})
@@ -231,8 +231,9 @@ def donation_receive(*, actor, station: Station, donor: Donor, kind: str, receiv
 
 def is_restricted(donation: Donation) -> bool:
     """Whether the donor set any restriction on the gift."""
-    return bool(donation.use_by or donation.target_tags.exists() or donation.categories.exists()
-                or donation.communities.exists())
+    # .all(), not .exists(): a prefetched donation answers without a query.
+    return bool(donation.use_by or donation.target_tags.all() or donation.categories.all()
+                or donation.communities.all())
 
 
 def donation_number(donation: Donation) -> str:

@@ -431,7 +431,8 @@ def stocktake_confirm(*, actor, stocktake: Stocktake, reason: str, check: bool =
                                  "lots": ", ".join(f"#{line.lot_id}" for line in uncounted)})
     # Lock every lot (in id order, so two confirmations cannot deadlock) and
     # check them all before applying anything.
-    locked = {line.lot_id: _lock_lot(line.lot) for line in lines}
+    locked = {lot.pk: lot for lot in Lot.objects.select_for_update().filter(
+        pk__in=[line.lot_id for line in lines]).order_by("pk")}
     errors = []
     for line in lines:
         lot = locked[line.lot_id]
@@ -445,9 +446,9 @@ def stocktake_confirm(*, actor, stocktake: Stocktake, reason: str, check: bool =
     moves = []
     for line in lines:
         delta = line.counted - locked[line.lot_id].on_hand
-        if delta:
-            moves.append(stock_adjust(actor=actor, lot=line.lot, delta=delta, reason=reason,
-                                      reference=f"stocktake:{current.pk}", check=False))
+        if delta:  # checked above: the lot is locked, the count not below what is reserved
+            moves.append(_move(actor=actor, lot=line.lot, kind=MoveKind.ADJUST, on_hand_delta=delta,
+                               reason=reason, reference=f"stocktake:{current.pk}", locked=locked[line.lot_id]))
     current.status = StocktakeStatus.CONFIRMED
     current.confirmed_on = timezone.now()
     current.confirmed_by = acting_user(actor)

@@ -2,26 +2,28 @@
 
 from pathlib import Path
 
-from django.core.management.base import CommandError
+from django.core.management.base import BaseCommand, CommandError
 from django.utils import translation
 from django.utils.translation import gettext_lazy as _
 
 from resourcelink.accounts.models import Station
 from resourcelink.communities.models import Community, Grid
-from resourcelink.core.management.base import TranslatedCommand
 from resourcelink.directory.models import ResourceKind, ResourceStatus
 from resourcelink.directory.selectors import ResourceFilter
 from resourcelink.interop.resource_io import resources_export
 from resourcelink.taxonomy.models import Category
 
 
-class Command(TranslatedCommand):
-    help = _(
-        "Export a station's resources (all but archived ones unless --status says otherwise) to .xlsx or .csv, "
-        "with the columns of the import template and a UUID per row, so the file can be edited and imported "
-        "back to update the same resources. Phone numbers are masked unless --reveal-phones is given. Headers "
-        "follow --language. Filters narrow the list like the resource list page does."
-    )
+class Command(BaseCommand):
+    @property
+    def help(self):
+        # Read when --help is asked, in the language active then.
+        return str(_(
+            "Export a station's resources (all but archived ones unless --status says otherwise) to .xlsx or .csv, "
+            "with the columns of the import template and a UUID per row, so the file can be edited and imported "
+            "back to update the same resources. Phone numbers are masked unless --reveal-phones is given. Headers "
+            "follow --language. Filters narrow the list like the resource list page does."
+        ))
 
     def add_arguments(self, parser):
         parser.add_argument("--station", required=True, help=_("The station's short name (slug)."))

@@ -4,24 +4,26 @@ from pathlib import Path
 
 from django.contrib.auth import get_user_model
 from django.core.exceptions import PermissionDenied
-from django.core.management.base import CommandError
+from django.core.management.base import BaseCommand, CommandError
 from django.http import Http404
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import ngettext
 
 from resourcelink.accounts.models import Station
-from resourcelink.core.management.base import TranslatedCommand
 from resourcelink.interop.people_io import people_import
 
 
-class Command(TranslatedCommand):
-    help = _(
-        "Import households, residents and needs from the workbook of the template (or a .csv file with one of its "
-        "sheets) into a station, as the given user (an admin or social worker there; a coordinator may import "
-        "needs only). Every row of every sheet is checked first: if any has an error, every error is printed "
-        "with its sheet, row and column, nothing is imported and the command exits with status 1. Importing "
-        "the same file twice changes nothing."
-    )
+class Command(BaseCommand):
+    @property
+    def help(self):
+        # Read when --help is asked, in the language active then.
+        return str(_(
+            "Import households, residents and needs from the workbook of the template (or a .csv file with one of its "
+            "sheets) into a station, as the given user (an admin or social worker there; a coordinator may import "
+            "needs only). Every row of every sheet is checked first: if any has an error, every error is printed "
+            "with its sheet, row and column, nothing is imported and the command exits with status 1. Importing "
+            "the same file twice changes nothing."
+        ))
 
     def add_arguments(self, parser):
         parser.add_argument("file", help=_("The .xlsx or .csv file."))

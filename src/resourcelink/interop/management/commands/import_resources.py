@@ -4,25 +4,27 @@ from pathlib import Path
 
 from django.contrib.auth import get_user_model
 from django.core.exceptions import PermissionDenied
-from django.core.management.base import CommandError
+from django.core.management.base import BaseCommand, CommandError
 from django.http import Http404
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import ngettext
 
 from resourcelink.accounts.models import Station
-from resourcelink.core.management.base import TranslatedCommand
 from resourcelink.interop.resource_io import resources_import
 
 
-class Command(TranslatedCommand):
-    help = _(
-        "Import resources from an .xlsx or .csv file into a station, as the given user (who must be an admin, "
-        "social worker or coordinator there). Headers may be in Chinese or English; download the template from "
-        "the import page. Every row is checked first: if any row has an error, every error is printed with its "
-        "row and column, nothing is imported and the command exits with status 1. Rows with a UUID, or with the "
-        "same name, address and community as an existing resource, update it; unchanged rows are left alone; "
-        "the others are added. Importing the same file twice adds nothing."
-    )
+class Command(BaseCommand):
+    @property
+    def help(self):
+        # Read when --help is asked, in the language active then.
+        return str(_(
+            "Import resources from an .xlsx or .csv file into a station, as the given user (who must be an admin, "
+            "social worker or coordinator there). Headers may be in Chinese or English; download the template from "
+            "the import page. Every row is checked first: if any row has an error, every error is printed with its "
+            "row and column, nothing is imported and the command exits with status 1. Rows with a UUID, or with the "
+            "same name, address and community as an existing resource, update it; unchanged rows are left alone; "
+            "the others are added. Importing the same file twice adds nothing."
+        ))
 
     def add_arguments(self, parser):
         parser.add_argument("file", help=_("The .xlsx or .csv file."))
