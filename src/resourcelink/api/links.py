@@ -9,8 +9,8 @@ from ninja import Field, Query, Router, Schema, Status
 
 from resourcelink.accounts.access import roles_for
 from resourcelink.directory.models import Resource
-from resourcelink.needs.models import LINK_STATUSES_LIVE, Link, LinkStatus, Need
-from resourcelink.needs.selectors import get_link_for_user, need_detail
+from resourcelink.needs.models import Link, LinkStatus, Need
+from resourcelink.needs.selectors import get_link_for_user, links_for_station, need_detail
 from resourcelink.needs.services import link_create, link_transition
 
 from .common import (
@@ -113,19 +113,10 @@ def link_list(request: HttpRequest, filters: Query[LinkFilterParams], pages: Que
     if filters.status and filters.status not in LinkStatus.values:
         errors["status"] = [_("Choose one of: %(list)s.") % {"list": ", ".join(LinkStatus.values)}]
     raise_if(errors)
-    qs = Link.objects.filter(station_id=station_id).select_related("resource").only(
-        *(f.name for f in Link._meta.concrete_fields), "resource__id", "resource__name")
-    if filters.need:
-        qs = qs.filter(need_id=filters.need)
-    if filters.resource:
-        qs = qs.filter(resource_id=filters.resource)
-    if filters.status:
-        qs = qs.filter(status=filters.status)
-    if filters.follow_up_by:
-        qs = qs.filter(follow_up_on__lte=filters.follow_up_by,
-                       status__in=LINK_STATUSES_LIVE)
+    qs = links_for_station(station_id, need_id=filters.need, resource_id=filters.resource,
+                           status=filters.status or "", follow_up_by=filters.follow_up_by)
     roles = roles_for(user)
-    return paginate(request, qs.order_by("-created_on", "-id"), pages, lambda link: link_out(link, roles))
+    return paginate(request, qs, pages, lambda link: link_out(link, roles))
 
 
 @router.get("/links/{int:link_id}", response={200: LinkOut, **READ_ERRORS}, summary="One link")

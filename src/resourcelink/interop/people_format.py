@@ -189,17 +189,6 @@ def _choice_index(choices, zh_table: dict, aliases: dict) -> dict[str, str]:
 
 CHOICE_INDEX = {key: _choice_index(*spec) for key, spec in CHOICES.items()}
 
-ID_MESSAGES = {
-    # The pure module's messages, through gettext here; none repeats the number.
-    "empty": lambda p: _("Enter an ID number."),
-    "length": lambda p: _("An ID number has 18 characters; this one has %(length)s.") % p,
-    "characters": lambda p: _("An ID number has 17 digits followed by a digit or the letter X."),
-    "region": lambda p: _("The first six digits are not a valid region code."),
-    "birth_date": lambda p: _("Characters 7 to 14 are not a valid birth date (YYYYMMDD, from 1900 to today)."),
-    "checksum": lambda p: _("The last character does not match the others: check the number for a typing mistake."),
-}
-
-
 def key_of(*parts) -> str:
     """A stable 40-character key from normalised parts, for ``import_key``."""
     text = "\x1f".join(normalise(p) for p in parts)

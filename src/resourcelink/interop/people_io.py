@@ -46,13 +46,12 @@ from resourcelink.people import idnumber
 from resourcelink.people.models import Household, Resident
 from resourcelink.people.phones import PhoneError, normalise_phone
 from resourcelink.people.refs import HEX_KEY
-from resourcelink.people.services import address_key, name_key
+from resourcelink.people.services import address_key, id_number_message, name_key, phone_message
 
 from .people_format import (
     COLUMNS,
     HEADER_INDEX,
     HOUSEHOLDS,
-    ID_MESSAGES,
     ID_REF_RE,
     MAX_FILE_BYTES,
     MAX_ROWS,
@@ -217,8 +216,7 @@ class _Importer:
             try:
                 v[key] = normalise_phone(text)
             except PhoneError:
-                raise CellError(_("Enter a mainland mobile (11 digits, such as 13812345678) or a landline with its "
-                                  "area code (such as 0571-87654321).")) from None
+                raise CellError(phone_message()) from None
         elif key == "id_number":
             text = _text(cell)
             if "*" in text:
@@ -230,7 +228,7 @@ class _Importer:
             try:
                 row.id_info = idnumber.parse(text)
             except idnumber.IdNumberError as exc:
-                raise CellError("%s (%s)" % (ID_MESSAGES[exc.code](exc.params), mask_id_number(
+                raise CellError("%s (%s)" % (id_number_message(exc), mask_id_number(
                     idnumber.normalise(text)))) from None
             v[key] = row.id_info.number
         elif key == "tags":

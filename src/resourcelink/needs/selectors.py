@@ -226,6 +226,24 @@ def linkable_resources(need: Need, *, limit: int = 200) -> list[tuple[int, str]]
                 .order_by("name", "id").values_list("pk", "name")[:limit])
 
 
+def links_for_station(station: Station | int, *, need_id: int | None = None, resource_id: int | None = None,
+                      status: str = "", follow_up_by: date | None = None) -> QuerySet[Link]:
+    """A station's links, newest first, with their resource's name; filters
+    as the API offers them (``follow_up_by``: live links due for a follow-up
+    by that day, like ``follow_ups_due``)."""
+    qs = Link.objects.filter(station=station).select_related("resource").only(
+        *(f.name for f in Link._meta.concrete_fields), "resource__id", "resource__name")
+    if need_id:
+        qs = qs.filter(need_id=need_id)
+    if resource_id:
+        qs = qs.filter(resource_id=resource_id)
+    if status:
+        qs = qs.filter(status=status)
+    if follow_up_by:
+        qs = qs.filter(follow_up_on__lte=follow_up_by, status__in=LINK_STATUSES_LIVE)
+    return qs.order_by("-created_on", "-id")
+
+
 def follow_ups_due(station: Station | int, on: date | None = None) -> QuerySet[Link]:
     """Live links (proposed or confirmed) whose follow-up date is ``on``
     (today) or earlier, oldest first."""

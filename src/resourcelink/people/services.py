@@ -274,7 +274,14 @@ def household_archive(*, actor, household: Household, reason: str, check: bool =
 # --- Residents ----------------------------------------------------------------------
 
 
-def _id_message(error: idnumber.IdNumberError) -> str:
+def phone_message() -> str:
+    """What to say of a phone number that is not a mainland mobile or landline."""
+    return _("Enter a mainland mobile (11 digits, such as 13812345678) or a landline with its area code "
+             "(such as 0571-87654321).")
+
+
+def id_number_message(error: idnumber.IdNumberError) -> str:
+    """What to say of a bad ID number, in the reader's language; never the number."""
     if error.code == "length":
         return _("An ID number has 18 characters; this one has %(length)s.") % error.params
     messages = {
@@ -297,7 +304,7 @@ def _apply_id_number(resident: Resident, raw: str, errors: dict, *, set_birth: b
     try:
         info = idnumber.parse(raw, today=timezone.localdate())
     except idnumber.IdNumberError as exc:
-        errors.setdefault("id_number", []).append(_id_message(exc))
+        errors.setdefault("id_number", []).append(id_number_message(exc))
         return
     if resident.birth_date is None or set_birth:
         resident.birth_date = info.birth_date
@@ -320,9 +327,7 @@ def _prepare_resident(resident: Resident, errors: dict) -> None:
     try:
         resident.phone = normalise_phone(resident.phone)
     except PhoneError:
-        errors.setdefault("phone", []).append(
-            _("Enter a mainland mobile (11 digits, such as 13812345678) or a landline with its area code "
-              "(such as 0571-87654321)."))
+        errors.setdefault("phone", []).append(phone_message())
     if resident.birth_date is not None:
         if resident.birth_date > timezone.localdate():
             errors.setdefault("birth_date", []).append(_("The birth date is in the future."))
