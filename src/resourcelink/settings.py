@@ -106,6 +106,8 @@ INSTALLED_APPS = [
     "resourcelink.inventory",
     "resourcelink.donations",
     "resourcelink.fund",
+    "resourcelink.distribution",
+    "resourcelink.publicity",
     "resourcelink.interop",
 ]
 

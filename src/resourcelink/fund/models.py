@@ -21,6 +21,9 @@ class FundAccount(StationOwned):
     donation = models.OneToOneField("donations.Donation", verbose_name=_("donation"), null=True, blank=True,
                                     on_delete=models.PROTECT, related_name="fund_account")
     balance = models.DecimalField(_("balance"), max_digits=14, decimal_places=2, default=0, editable=False)
+    # Money an approved distribution plan has set aside: still in the
+    # account, no longer available for other grants.
+    reserved = models.DecimalField(_("reserved"), max_digits=14, decimal_places=2, default=0, editable=False)
 
     class Meta:
         verbose_name = _("fund account")
@@ -28,6 +31,9 @@ class FundAccount(StationOwned):
         ordering = ["id"]
         constraints = [
             models.CheckConstraint(condition=models.Q(balance__gte=0), name="fundaccount_balance_not_negative"),
+            models.CheckConstraint(condition=models.Q(reserved__gte=0), name="fundaccount_reserved_not_negative"),
+            models.CheckConstraint(condition=models.Q(reserved__lte=models.F("balance")),
+                                   name="fundaccount_reserved_within_balance"),
             models.UniqueConstraint("station", condition=models.Q(donation__isnull=True),
                                     name="fundaccount_one_general_per_station"),
         ]
@@ -39,6 +45,10 @@ class FundAccount(StationOwned):
     def is_restricted(self) -> bool:
         return self.donation_id is not None
 
+    @property
+    def available(self):
+        return self.balance - self.reserved
+
 
 class EntryKind(models.TextChoices):
     DONATION_IN = "donation_in", _("donation received")
@@ -46,6 +56,8 @@ class EntryKind(models.TextChoices):
     TRANSFER_OUT = "transfer_out", _("transferred out")
     TRANSFER_IN = "transfer_in", _("transferred in")
     CORRECTION = "correction", _("correction")
+    RESERVE = "reserve", _("reserved")
+    RELEASE = "release", _("released")
 
 
 class FundEntry(models.Model):
@@ -58,6 +70,9 @@ class FundEntry(models.Model):
     kind = models.CharField(_("kind"), max_length=12, choices=EntryKind.choices)
     amount = models.DecimalField(_("amount (yuan)"), max_digits=14, decimal_places=2,
                                  help_text=_("Positive in, negative out."))
+    # Like a stock move: a reservation sets money aside without moving it
+    # (amount 0), a grant of reserved money takes both down.
+    reserved_delta = models.DecimalField(_("change reserved"), max_digits=14, decimal_places=2, default=0)
     household = models.ForeignKey("people.Household", verbose_name=_("household"), null=True, blank=True,
                                   on_delete=models.PROTECT, related_name="+")
     donation = models.ForeignKey("donations.Donation", verbose_name=_("donation"), null=True, blank=True,
@@ -75,7 +90,10 @@ class FundEntry(models.Model):
         verbose_name_plural = _("fund entries")
         ordering = ["entered_on", "id"]
         indexes = [models.Index(fields=["station", "account", "id"], name="fundentry_station_account")]
-        constraints = [models.CheckConstraint(condition=~models.Q(amount=0), name="fundentry_amount_not_zero")]
+        constraints = [models.CheckConstraint(condition=~models.Q(amount=0, reserved_delta=0),
+                                              name="fundentry_changes_something")]
 
     def __str__(self) -> str:
+        if self.amount == 0:
+            return f"{self.get_kind_display()} {self.reserved_delta:+}"
         return f"{self.get_kind_display()} {self.amount}"

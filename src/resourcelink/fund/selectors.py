@@ -34,6 +34,13 @@ def ledger_balance(account_id: int) -> Decimal:
     return (total or Decimal("0")).quantize(Decimal("0.01"))
 
 
+def ledger_reserved(account_id: int) -> Decimal:
+    """The sum of the account's reservation changes: what its cached
+    ``reserved`` must equal."""
+    total = FundEntry.objects.filter(account_id=account_id).aggregate(total=Sum("reserved_delta"))["total"]
+    return (total or Decimal("0")).quantize(Decimal("0.01"))
+
+
 def balances_by_restriction(station) -> list[dict]:
     """One row per account: what the money may be used for and how much is
     left. ``restricted`` is False for the general account; the restriction
@@ -51,5 +58,7 @@ def balances_by_restriction(station) -> list[dict]:
             "use_by": donation.use_by if donation else None,
             "note": donation.restriction_note if donation else "",
             "balance": account.balance,
+            "reserved": account.reserved,
+            "available": account.available,
         })
     return rows

@@ -33,12 +33,17 @@ CENT = Decimal("0.01")
 class InsufficientFunds(ValidationError):
     """The account does not hold enough money for the entry."""
 
-    def __init__(self, account: FundAccount, balance: Decimal, amount: Decimal):
+    def __init__(self, account: FundAccount, balance: Decimal, amount: Decimal, *, reserved: Decimal = Decimal(0)):
         self.account = account
         self.balance = balance
-        super().__init__({"amount": [_("%(account)s holds %(balance)s yuan; %(amount)s yuan cannot be paid "
-                                     "out of it.") % {"account": account.name, "balance": balance,
-                                                      "amount": amount}]}, code="insufficient_funds")
+        if reserved:
+            message = _("%(account)s holds %(balance)s yuan, of which %(reserved)s yuan are set aside for plans; "
+                        "%(amount)s yuan cannot be paid out of it.") % {
+                "account": account.name, "balance": balance, "reserved": reserved, "amount": amount}
+        else:
+            message = _("%(account)s holds %(balance)s yuan; %(amount)s yuan cannot be paid out of it.") % {
+                "account": account.name, "balance": balance, "amount": amount}
+        super().__init__({"amount": [message]}, code="insufficient_funds")
 
 
 class RestrictionViolation(ValidationError):
@@ -72,19 +77,29 @@ def _locked(*accounts: FundAccount) -> dict[int, FundAccount]:
 
 
 def _append(*, account: FundAccount, locked: FundAccount, kind: str, amount: Decimal, actor, reason: str,
-            household=None, donation=None, reference: str = "", counterpart=None) -> FundEntry:
-    """Append one entry to a locked account and move its cached balance."""
+            household=None, donation=None, reference: str = "", counterpart=None,
+            reserved_delta: Decimal = Decimal(0)) -> FundEntry:
+    """Append one entry to a locked account and move its cached balance and
+    reservation; refuse anything that would break ``0 ≤ reserved ≤ balance``."""
     new_balance = locked.balance + amount
-    if new_balance < 0:
-        raise InsufficientFunds(locked, locked.balance, -amount)
-    entry = FundEntry(station_id=locked.station_id, account=locked, kind=kind, amount=amount, household=household,
-                      donation=donation, reference=reference[:60], entered_by=acting_user(actor), reason=reason[:300],
+    new_reserved = locked.reserved + reserved_delta
+    if new_reserved < 0:
+        raise ValidationError({"amount": [_("Only %(reserved)s yuan of %(account)s are set aside; %(amount)s yuan "
+                                            "cannot be released or paid from the reservation.") % {
+            "reserved": locked.reserved, "account": locked.name, "amount": -reserved_delta}]},
+            code="insufficient_reserved")
+    if new_balance < 0 or new_reserved > new_balance:
+        raise InsufficientFunds(locked, locked.balance, max(-amount, reserved_delta), reserved=locked.reserved)
+    entry = FundEntry(station_id=locked.station_id, account=locked, kind=kind, amount=amount,
+                      reserved_delta=reserved_delta, household=household, donation=donation,
+                      reference=reference[:60], entered_by=acting_user(actor), reason=reason[:300],
                       counterpart=counterpart)
     entry.full_clean(exclude=["counterpart"])
     entry.save()
-    FundAccount.objects.filter(pk=locked.pk).update(balance=new_balance, updated_on=timezone.now())
-    locked.balance = new_balance
-    account.balance = new_balance
+    FundAccount.objects.filter(pk=locked.pk).update(balance=new_balance, reserved=new_reserved,
+                                                    updated_on=timezone.now())
+    locked.balance = account.balance = new_balance
+    locked.reserved = account.reserved = new_reserved
     return entry
 
 
@@ -148,11 +163,13 @@ def restriction_problems(account: FundAccount, household, *, on: datetime.date |
 
 
 def fund_grant(*, actor, account: FundAccount, household, amount, reason: str, reference: str = "",
-               check: bool = True) -> FundEntry:
-    """Money out to a household. Refused with ``RestrictionViolation`` when the
-    account's donor restriction excludes the household (see
-    ``restriction_problems``) and with ``InsufficientFunds`` when the balance
-    would go below zero; nothing is written then."""
+               from_reserved: bool = False, check: bool = True) -> FundEntry:
+    """Money out to a household: from the reservation (a plan's hand-over,
+    ``from_reserved``) or from the money still available. Refused with
+    ``RestrictionViolation`` when the account's donor restriction excludes the
+    household (see ``restriction_problems``) and with ``InsufficientFunds``
+    when the available money (or the reservation) would go below zero; nothing
+    is written then."""
     require_role_when(check, actor, account.station_id, EDITORS)
     amount = _amount(amount)
     if household.station_id != account.station_id:
@@ -165,7 +182,31 @@ def fund_grant(*, actor, account: FundAccount, household, amount, reason: str, r
     with transaction.atomic():
         locked = _locked(account)[account.pk]
         return _append(account=account, locked=locked, kind=EntryKind.GRANT_OUT, amount=-amount, actor=actor,
-                       reason=reason, household=household, reference=reference)
+                       reason=reason, household=household, reference=reference,
+                       reserved_delta=-amount if from_reserved else Decimal(0))
+
+
+def fund_reserve(*, actor, account: FundAccount, amount, reason: str = "", reference: str = "",
+                 check: bool = True) -> FundEntry:
+    """Set money aside (for an approved plan): it stays in the account but is
+    no longer available for other grants, transfers or corrections."""
+    require_role_when(check, actor, account.station_id, EDITORS)
+    amount = _amount(amount)
+    with transaction.atomic():
+        locked = _locked(account)[account.pk]
+        return _append(account=account, locked=locked, kind=EntryKind.RESERVE, amount=Decimal(0), actor=actor,
+                       reason=reason, reference=reference, reserved_delta=amount)
+
+
+def fund_release(*, actor, account: FundAccount, amount, reason: str = "", reference: str = "",
+                 check: bool = True) -> FundEntry:
+    """Give reserved money back to what is available."""
+    require_role_when(check, actor, account.station_id, EDITORS)
+    amount = _amount(amount)
+    with transaction.atomic():
+        locked = _locked(account)[account.pk]
+        return _append(account=account, locked=locked, kind=EntryKind.RELEASE, amount=Decimal(0), actor=actor,
+                       reason=reason, reference=reference, reserved_delta=-amount)
 
 
 def transfer_problems(from_account: FundAccount, to_account: FundAccount) -> list[str]:

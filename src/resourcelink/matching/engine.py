@@ -42,7 +42,9 @@ wins, then the closer category fit (same, narrower, broader). ``tie`` =
 tie-breakers are not in it).
 
 Eligibility: a supply with ``eligible_tags`` serves only demands whose tags
-meet them (bitmasks of uint64 words, as many words as tags need).
+meet them (bitmasks of uint64 words, as many words as tags need); a supply
+with ``areas`` serves only demands whose ``area`` is one of them (a donor's
+"only in these communities"). Both must hold.
 
 Consent: a supply with a ``consent_org`` shares the resident's details with
 that organisation, so it serves only demands whose ``consented_orgs`` hold it
@@ -127,6 +129,7 @@ class Demand:
     lat: float | None = None
     lon: float | None = None
     consented_orgs: frozenset[int] = frozenset()  # organisations it may be shared with
+    area: int | None = None  # e.g. the household's community
 
 
 @dataclass(frozen=True, slots=True)
@@ -139,6 +142,7 @@ class Supply:
     lon: float | None = None
     expires_on: _dt.date | None = None
     consent_org: int | None = None  # None: no consent needed; NEVER_CONSENTED: none possible
+    areas: frozenset[int] = frozenset()  # empty: any area
 
 
 def _default_urgency_weights() -> dict[str, float]:
@@ -338,6 +342,15 @@ def build(demands: Iterable[Demand], supplies: Iterable[Supply], policy: Policy,
     d_mask = _tag_masks([d.tags for d in demands], bit_of, words)
     s_mask = _tag_masks([s.eligible_tags for s in supplies], bit_of, words)
     s_open = ~s_mask.any(axis=1)
+    # Areas: one bit per area some supply is limited to; a demand has at most one.
+    limited = sorted({a for s in supplies for a in s.areas})
+    if limited:
+        area_bit = {a: i for i, a in enumerate(limited)}
+        a_words = max(1, -(-len(limited) // 64))
+        d_area = _tag_masks([frozenset() if d.area is None else frozenset((d.area,)) for d in demands],
+                            area_bit, a_words)
+        s_area = _tag_masks([s.areas for s in supplies], area_bit, a_words)
+        s_anywhere = ~s_area.any(axis=1)
 
     # Consent: one bit per organisation some supply shares with; a pair is
     # allowed when the supply needs none or the demand's bit for its
@@ -419,6 +432,8 @@ def build(demands: Iterable[Demand], supplies: Iterable[Supply], policy: Policy,
             ok = s_open[ps] | ((d_mask[pd, 0] & s_mask[ps, 0]) != 0)
         else:
             ok = s_open[ps] | ((d_mask[pd] & s_mask[ps]) != 0).any(axis=1)
+        if limited:
+            ok &= s_anywhere[ps] | ((d_area[pd] & s_area[ps]) != 0).any(axis=1)
         pd, ps, pf = pd[ok], ps[ok], pf[ok]
         has_elig[pd] = True
         if consenting:

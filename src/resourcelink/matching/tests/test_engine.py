@@ -85,6 +85,18 @@ def test_it_gives_restricted_supply_only_to_eligible_households():
     assert a.unmet == [Unmet(1, 1, "not_eligible", 1)]
 
 
+def test_it_gives_area_limited_supply_only_to_demands_in_those_areas():
+    # Supply 5 is only for areas 1 and 70 (and tag 7); 6 for area 2; demand 4 has no area.
+    demands = [Demand(1, FOOD, 1, 10, area=1, tags=frozenset({7})), Demand(2, FOOD, 1, 11, area=1),
+               Demand(3, FOOD, 1, 12, area=70, tags=frozenset({7})), Demand(4, FOOD, 1, 13, tags=frozenset({7})),
+               Demand(5, FOOD, 1, 14, area=2)]
+    supplies = [Supply(5, frozenset({FOOD}), 5, eligible_tags=frozenset({7}), areas=frozenset({1, 70})),
+                Supply(6, frozenset({FOOD}), 5, areas=frozenset(range(2, 140)))]
+    a = allocate(demands, supplies, Policy(), FIT)
+    assert [(line.demand, line.supply) for line in a.lines] == [(1, 5), (3, 5), (5, 6)]
+    assert a.unmet == [Unmet(2, 1, "not_eligible", 1), Unmet(4, 1, "not_eligible", 1)]
+
+
 def test_it_handles_more_tags_than_one_word_holds():
     tags = frozenset(range(100, 200))
     demands = [Demand(1, FOOD, 1, 10, tags=frozenset({199})), Demand(2, FOOD, 1, 11, tags=frozenset({100})),
