@@ -14,7 +14,9 @@ check for internal callers (``donation_receive``) and test helpers.
 from __future__ import annotations
 
 import datetime
+from collections.abc import Sequence
 from decimal import Decimal, InvalidOperation
+from typing import NamedTuple
 
 from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
@@ -276,3 +278,71 @@ def fund_correct(*, actor, account: FundAccount, amount, reason: str, check: boo
         locked = _locked(account)[account.pk]
         return _append(account=account, locked=locked, kind=EntryKind.CORRECTION, amount=amount, actor=actor,
                        reason=reason.strip())
+
+
+class EntrySpec(NamedTuple):
+    """One entry for ``fund_entries_bulk``."""
+
+    account_id: int
+    kind: str
+    amount: Decimal = Decimal(0)
+    reserved_delta: Decimal = Decimal(0)
+    household_id: int | None = None
+    reason: str = ""
+    reference: str = ""
+
+
+BULK_KINDS = (EntryKind.RESERVE, EntryKind.RELEASE, EntryKind.GRANT_OUT)
+
+
+def fund_entries_bulk(*, actor, station: Station | int, entries: Sequence[EntrySpec],
+                      check: bool = True) -> list[FundEntry]:
+    """Append many reserve, release and grant entries at once (a plan's
+    approval, bulk hand-overs, closing), all or nothing.
+
+    Every account concerned is locked once (in id order) and each entry is
+    checked in turn as ``_append`` checks one (``0 ≤ reserved ≤ balance``
+    after every entry); the first that would break it raises
+    ``InsufficientFunds`` (or the "not enough reserved" error) and nothing is
+    written. Otherwise the entries are written with one ``bulk_create`` and
+    each account's cache updated once. Donor restrictions are not checked
+    here: the caller (a plan, whose generation applied them) has. Returns the
+    entries in the order given."""
+    station_id = station if isinstance(station, int) else station.pk
+    require_role_when(check, actor, station_id, EDITORS)
+    if not entries:
+        return []
+    with transaction.atomic():
+        locked = {a.pk: a for a in FundAccount.objects.select_for_update()
+                  .filter(pk__in={e.account_id for e in entries}).order_by("pk")}
+        figures = {pk: [a.balance, a.reserved] for pk, a in locked.items()}
+        by = acting_user(actor)
+        rows = []
+        for e in entries:
+            account = locked.get(e.account_id)
+            if account is None or account.station_id != station_id:
+                raise ValidationError({"account": [_("Choose one of this station's records.")]})
+            amount, reserved_delta = Decimal(e.amount).quantize(CENT), Decimal(e.reserved_delta).quantize(CENT)
+            if e.kind not in BULK_KINDS or (amount == 0 and reserved_delta == 0):
+                raise ValueError(f"fund_entries_bulk: unexpected entry {e!r}")
+            current = figures[e.account_id]
+            balance, reserved = current[0] + amount, current[1] + reserved_delta
+            if reserved < 0:
+                raise ValidationError({"amount": [_("Only %(reserved)s yuan of %(account)s are set aside; "
+                                                    "%(amount)s yuan cannot be released or paid from the "
+                                                    "reservation.") % {
+                    "reserved": current[1], "account": account.name, "amount": -reserved_delta}]},
+                    code="insufficient_reserved")
+            if balance < 0 or reserved > balance:
+                raise InsufficientFunds(account, current[0], max(-amount, reserved_delta), reserved=current[1])
+            current[0], current[1] = balance, reserved
+            rows.append(FundEntry(station_id=station_id, account_id=e.account_id, kind=e.kind, amount=amount,
+                                  reserved_delta=reserved_delta, household_id=e.household_id,
+                                  reference=(e.reference or "")[:60], entered_by=by, reason=(e.reason or "")[:300]))
+        created = FundEntry.objects.bulk_create(rows, batch_size=1000)
+        now = timezone.now()
+        for pk, (balance, reserved) in figures.items():
+            account = locked[pk]
+            if (balance, reserved) != (account.balance, account.reserved):
+                FundAccount.objects.filter(pk=pk).update(balance=balance, reserved=reserved, updated_on=now)
+        return created
