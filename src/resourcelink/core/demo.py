@@ -45,6 +45,8 @@ from resourcelink.directory.services import (
     resource_refresh_derived,
     service_create,
 )
+from resourcelink.donations.models import Donation
+from resourcelink.inventory.models import Lot
 from resourcelink.needs.models import Need
 from resourcelink.people.models import Household
 from resourcelink.taxonomy.models import Category
@@ -188,6 +190,9 @@ class _DemoBuilder:
         from resourcelink.core.demo_needs import build_needs
 
         build_needs(self)
+        from resourcelink.core.demo_store import build_store
+
+        build_store(self)
         return self.station
 
     def build_communities(self) -> None:
@@ -605,4 +610,6 @@ def demo_station_summary(station: Station) -> dict:
         "members": Membership.objects.filter(station=station, ended_on__isnull=True).count(),
         "households": Household.objects.filter(station=station).count(),
         "needs": Need.objects.filter(station=station).count(),
+        "donations": Donation.objects.filter(station=station).count(),
+        "lots": Lot.objects.filter(station=station).count(),
     }

@@ -38,7 +38,8 @@ class Command(BaseCommand):
             counts = demo_station_summary(station)
             self.stdout.write(
                 _("Created the demo station %(name)s: %(communities)s communities, %(grids)s grids, "
-                  "%(resources)s resources, %(members)s members, %(households)s households, %(needs)s needs.") % {"name": station.name, **counts}
+                  "%(resources)s resources, %(members)s members, %(households)s households, %(needs)s needs, "
+                  "%(donations)s donations, %(lots)s lots in store.") % {"name": station.name, **counts}
             )
         if reset_password:
             names = demo_password_reset()
