@@ -96,3 +96,97 @@ def acknowledgement(donation: Donation) -> dict:
         "use_by": donation.use_by,
         "restriction_note": donation.restriction_note,
     }
+
+
+# --- Pages ---------------------------------------------------------------------------
+# Read-only helpers of the donor and donation pages.
+
+
+def get_donor_for_user(user, pk, *, roles=None) -> Donor:
+    from resourcelink.accounts.access import get_scoped_object
+
+    return get_scoped_object(user, Donor.objects.all(), pk, roles=roles)
+
+
+def get_donation_for_user(user, pk, *, roles=None) -> Donation:
+    from resourcelink.accounts.access import get_scoped_object
+
+    return get_scoped_object(user, Donation.objects.select_related("donor", "received_by", "station"), pk,
+                             roles=roles)
+
+
+@dataclass
+class DonorFilter:
+    q: str = ""          # name contains
+    kind: str = ""
+    archived: bool = False
+
+
+def donors_for_station(station, filters: DonorFilter | None = None) -> QuerySet[Donor]:
+    """The station's donors by name, each with how many donations they made
+    and when the last one came."""
+    from django.db.models import Max
+
+    f = filters or DonorFilter()
+    qs = Donor.objects.filter(station=station, archived_on__isnull=not f.archived)
+    if f.q.strip():
+        qs = qs.filter(name__icontains=f.q.strip())
+    if f.kind:
+        qs = qs.filter(kind=f.kind)
+    return qs.annotate(donation_count=Count("donations"), last_received_on=Max("donations__received_on")) \
+        .order_by("name", "id")
+
+
+def donor_choices(station) -> list[tuple[int, str]]:
+    """(id, name) of the station's live donors, for pickers."""
+    return list(Donor.objects.filter(station=station, archived_on__isnull=True)
+                .order_by("name", "id").values_list("pk", "name"))
+
+
+def receivable_items(station) -> list:
+    """The station's live catalogue items, by category then name."""
+    from resourcelink.inventory.models import Item
+
+    return list(Item.objects.filter(station=station, archived_on__isnull=True)
+                .select_related("category").order_by("category__code", "code", "id"))
+
+
+def open_stores(station) -> list:
+    from resourcelink.inventory.models import Store
+
+    return list(Store.objects.filter(station=station, archived_on__isnull=True).order_by("name", "id"))
+
+
+def donation_detail(donation: Donation) -> dict:
+    """What the donation page shows besides the donation itself: its lines
+    with the lots they made (and their stores), its restrictions, and for
+    cash the fund account the money went into with the entries that name
+    this donation. A fixed number of queries, however many lines."""
+    from django.db.models import Prefetch
+
+    from resourcelink.fund.models import FundAccount, FundEntry
+    from resourcelink.inventory.models import Lot
+
+    donation = (Donation.objects.select_related("donor", "received_by", "station")
+                .prefetch_related("target_tags", "categories", "communities").get(pk=donation.pk))
+    lines = list(donation.lines.select_related("item")
+                 .prefetch_related(Prefetch("lots", queryset=Lot.objects.select_related("store").order_by("id")))
+                 .order_by("id"))
+    entries = list(FundEntry.objects.filter(station_id=donation.station_id, donation=donation)
+                   .select_related("account", "entered_by").order_by("entered_on", "id"))
+    account = FundAccount.objects.filter(donation=donation).first()
+    if account is None and entries:
+        account = entries[0].account
+    values = [line.estimated_value for line in lines if line.estimated_value is not None]
+    return {
+        "donation": donation,
+        "number": donation_number(donation),
+        "lines": lines,
+        "goods_value": sum(values, Decimal("0")) if values else None,
+        "restricted": is_restricted(donation),
+        "target_tags": list(donation.target_tags.all()),
+        "categories": list(donation.categories.all()),
+        "communities": list(donation.communities.all()),
+        "account": account,
+        "entries": entries,
+    }
