@@ -62,3 +62,49 @@ def balances_by_restriction(station) -> list[dict]:
             "available": account.available,
         })
     return rows
+
+
+# --- Pages ---------------------------------------------------------------------------
+
+
+def get_account_for_user(user, pk, *, roles=None) -> FundAccount:
+    from resourcelink.accounts.access import get_scoped_object
+
+    return get_scoped_object(user, _accounts_base(), pk, roles=roles)
+
+
+def _accounts_base() -> QuerySet[FundAccount]:
+    return (FundAccount.objects.select_related("donation", "donation__donor")
+            .prefetch_related("donation__target_tags", "donation__communities", "donation__categories"))
+
+
+def fund_ledger_newest_first(account: FundAccount) -> QuerySet[FundEntry]:
+    """The account's entries, newest first (for a paginated ledger page)."""
+    return fund_ledger(account).select_related("counterpart__account").order_by("-entered_on", "-id")
+
+
+def fund_entries_for_export(station, account: FundAccount | None = None) -> QuerySet[FundEntry]:
+    """Every entry of the station (or of one account), oldest first, with
+    what an export row shows joined."""
+    qs = FundEntry.objects.filter(station=station)
+    if account is not None:
+        qs = qs.filter(account=account)
+    return qs.select_related("account", "donation", "entered_by").order_by("entered_on", "id")
+
+
+def fund_totals(rows: list[dict]) -> dict:
+    """Balance, reserved and available summed over ``balances_by_restriction`` rows."""
+    zero = Decimal("0")
+    return {key: sum((row[key] for row in rows), zero) for key in ("balance", "reserved", "available")}
+
+
+def grantable_household(station, pk):
+    """A household of the station by its number ("12" or "#12"), or None.
+    Archived ones too: the grant service says why they cannot be paid."""
+    from resourcelink.people.models import Household
+
+    try:
+        return Household.objects.select_related("community").get(station=station,
+                                                                 pk=int(str(pk).strip().lstrip("#")))
+    except (Household.DoesNotExist, TypeError, ValueError):
+        return None
