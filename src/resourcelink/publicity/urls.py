@@ -1,6 +1,9 @@
-from django.urls import path  # noqa: F401
+from django.urls import path
 
-from . import views  # noqa: F401
+from . import views
 
 app_name = "publicity"
-urlpatterns: list = []
+urlpatterns = [
+    path("report/<str:token>/", views.donor_report, name="donor_report"),
+    path("<slug:slug>/", views.station_disclosure, name="station_disclosure"),
+]
