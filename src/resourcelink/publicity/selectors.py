@@ -497,7 +497,7 @@ def public_donations(station, *, page=1, per_page: int = 25) -> Page:
     """The station's donations, newest first, a page at a time, each with its
     donor (``public_donor_name`` decides what is shown) and lines."""
     qs = (Donation.objects.filter(station=station).select_related("donor")
-          .prefetch_related(Prefetch("lines", queryset=DonationLine.objects.select_related("item").order_by("id")))
+          .prefetch_related(Prefetch("lines", queryset=DonationLine.objects.order_by("id")))
           .order_by("-received_on", "-number"))
     return Paginator(qs, per_page).get_page(page)
 
@@ -516,36 +516,33 @@ def station_disclosure(station, *, donations_page=1, plans_page=1, donations_per
     of distributions, each with its recipients by group and by grid (small
     groups merged or withheld) and what was handed over. The number of
     queries does not grow with the rows shown."""
-    names = _Names()
     donations = public_donations(station, page=donations_page, per_page=donations_per_page)
-    donation_rows = []
-    for donation in donations.object_list:
-        lines = list(donation.lines.all())
-        names.items.update({line.item_id: line.item for line in lines})
-        donation_rows.append({
-            "received_on": donation.received_on, "donor": public_donor_name(donation.donor),
-            "kind": donation.kind, "kind_label": donation.get_kind_display(), "amount": donation.amount,
-            "given": [{**names.item(line.item_id), "quantity": line.quantity} for line in lines],
-        })
-
     received = Donation.objects.filter(station=station).aggregate(count=Count("id"), cash=Sum("amount"))
     received_items = {r["item"]: r["quantity"] for r in DonationLine.objects.filter(donation__station=station)
                       .values("item").annotate(quantity=Sum("quantity")).order_by()}
-    names.load(items=received_items)
 
     station_portions = handed_over_portions().filter(line__plan__station=station)
     given = station_portions.aggregate(households=Count("line__household", distinct=True), amount=Sum("amount"))
     given_items = {r["lot__item"]: r["quantity"] for r in station_portions.filter(lot__isnull=False)
                    .values("lot__item").annotate(quantity=Sum("quantity")).order_by()}
-    names.load(items=given_items)
 
     plans = public_plans(station, page=plans_page, per_page=plans_per_page)
-    plan_ids = [p.pk for p in plans.object_list]
-    portions = handed_over_portions().filter(line__plan_id__in=plan_ids)
+    portions = handed_over_portions().filter(line__plan_id__in=[p.pk for p in plans.object_list])
     per_plan = _breakdown(portions, ["line__plan"])
-    groups = _split(_breakdown(portions, ["line__plan", "line__group"]))
-    grids = _split(_breakdown(portions, ["line__plan", "line__community", "line__grid"]))
-    names.load(items=_item_ids(per_plan.values()))
+    groups = _breakdown(portions, ["line__plan", "line__group"])
+    grids = _breakdown(portions, ["line__plan", "line__community", "line__grid"])
+    # Every name the page shows, one query per kind (the page's donation
+    # lines hold only items the station received).
+    names = _Names().load(items=set(received_items) | set(given_items) | _item_ids(per_plan.values()),
+                          tags=_ids(groups.values(), 1), communities=_ids(grids.values(), 1),
+                          grids=_ids(grids.values(), 2))
+    groups, grids = _split(groups), _split(grids)
+
+    donation_rows = [{
+        "received_on": donation.received_on, "donor": public_donor_name(donation.donor),
+        "kind": donation.kind, "kind_label": donation.get_kind_display(), "amount": donation.amount,
+        "given": [{**names.item(line.item_id), "quantity": line.quantity} for line in donation.lines.all()],
+    } for donation in donations.object_list]
     plan_rows = []
     for plan in plans.object_list:
         totals = per_plan.get((plan.pk,), {"households": 0, "quantities": {}, "amount": ZERO})
