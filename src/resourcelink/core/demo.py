@@ -190,9 +190,9 @@ class _DemoBuilder:
         from resourcelink.core.demo_needs import build_needs
 
         build_needs(self)
-        from resourcelink.core.demo_store import build_store
+        from resourcelink.core.demo_store import build_distribution, build_store
 
-        build_store(self)
+        build_distribution(self, build_store(self))
         return self.station
 
     def build_communities(self) -> None:

@@ -83,3 +83,69 @@ def build_store(builder) -> dict:
     donation_feedback_record(actor=worker, donation=centre, sent_on=builder.days_ago(2))
     return {"store": main, "items": items, "tags": tags, "centre": centre, "agency": agency,
             "solatium": solatium, "water": water}
+
+
+def build_distribution(builder, store: dict) -> None:
+    """Two plans: the solatium and masks for families in difficulty, handed
+    over in part and closed with volunteers commended from the surplus; and
+    protective equipment for frontline workers and volunteers, approved and
+    in progress."""
+    from resourcelink.distribution.models import LineStatus
+    from resourcelink.distribution.selectors import surplus_for_plan
+    from resourcelink.distribution.services import (
+        handover_record,
+        handover_record_bulk,
+        plan_allowance_add,
+        plan_approve,
+        plan_close,
+        plan_create,
+        plan_generate,
+        plan_source_set,
+        plan_tier_set,
+        surplus_decide,
+    )
+    from resourcelink.fund.models import FundAccount
+    from resourcelink.people.models import Resident
+
+    station, admin, worker, tags, items = builder.station, builder.admin, builder.worker, store["tags"], store["items"]
+    agency_lot = store["agency"].lines.get().lots.get()
+    centre_lots = {lot.item.code: lot for line in store["centre"].lines.all() for lot in line.lots.all()}
+    solatium = FundAccount.objects.get(donation=store["solatium"])
+
+    hardship = plan_create(actor=worker, station=station, name="困境家庭慰问（口罩和慰问金）",
+                           distribute_on=builder.days_ago(5), description="链家房产中介和贝壳公益的慰问物资和慰问金")
+    plan_source_set(actor=worker, plan=hardship, lot=agency_lot)
+    plan_source_set(actor=worker, plan=hardship, fund_account=solatium)
+    plan_tier_set(actor=worker, plan=hardship, rank=1, tags=[tags["special_hardship"]])
+    plan_tier_set(actor=worker, plan=hardship, rank=2, tags=[tags["elderly_alone"]])
+    plan_allowance_add(actor=worker, plan=hardship, item=items["masks"], quantity=10, basis="person")
+    plan_allowance_add(actor=worker, plan=hardship, amount=2000, basis="household", tag=tags["special_hardship"])
+    plan_generate(actor=worker, plan=hardship)
+    plan_approve(actor=admin, plan=hardship)
+    lines = list(hardship.lines.filter(status=LineStatus.PLANNED).order_by("id"))
+    if lines:
+        handover_record(actor=worker, line=lines[0], collected_by="邻居代领", note="本人行动不便")
+        handover_record_bulk(actor=worker, plan=hardship, line_ids=[line.pk for line in lines[1:-2]])
+    plan_close(actor=admin, plan=hardship, reason="发放结束，未领取的收回")
+    volunteers = list(Resident.objects.filter(station=station, tags=tags["volunteer"], archived_on__isnull=True)
+                      .order_by("id")[:3])
+    for row in surplus_for_plan(hardship):
+        if row["left"] >= len(volunteers) > 0:
+            each = row["left"] // len(volunteers)
+            surplus_decide(actor=worker, plan=hardship, lot=row["lot"], kind="commend",
+                           quantity=each * len(volunteers), reason="表彰一线抗疫志愿者",
+                           awards=[(v, "", each) for v in volunteers])
+
+    frontline = plan_create(actor=worker, station=station, name="一线人员防护物资", distribute_on=builder.today)
+    for code in ("protective_clothing", "gloves"):
+        plan_source_set(actor=worker, plan=frontline, lot=centre_lots[code])
+    plan_tier_set(actor=worker, plan=frontline, rank=1, tags=[tags["frontline_worker"]])
+    plan_tier_set(actor=worker, plan=frontline, rank=2, tags=[tags["volunteer"]])
+    plan_allowance_add(actor=worker, plan=frontline, item=items["protective_clothing"], quantity=2, basis="person",
+                       tag=tags["frontline_worker"])
+    plan_allowance_add(actor=worker, plan=frontline, item=items["gloves"], quantity=10, basis="person")
+    plan_generate(actor=worker, plan=frontline)
+    if frontline.lines.exists():
+        plan_approve(actor=admin, plan=frontline)
+        first = frontline.lines.filter(status=LineStatus.PLANNED).order_by("id").first()
+        handover_record(actor=worker, line=first)

@@ -115,6 +115,26 @@ class DemoStationTests(TestCase):
         self.assertEqual(r.status_code, 302)
         self.assertEqual(self.client.get(reverse("core:home")).status_code, 200)
 
+    def test_it_fills_the_store_room_and_hands_out_two_plans(self):
+        from resourcelink.distribution.models import LineStatus, Plan, PlanStatus, SurplusDecision
+        from resourcelink.distribution.testing import ledger_problems
+        from resourcelink.donations.models import Donation
+        from resourcelink.fund.models import FundAccount
+
+        self.assertEqual(Donation.objects.filter(station=self.station).count(), 5)
+        self.assertEqual(Donation.objects.filter(station=self.station, feedback_sent_on__isnull=False).count(), 1)
+        plans = {p.status: p for p in Plan.objects.filter(station=self.station)}
+        self.assertEqual(set(plans), {PlanStatus.CLOSED, PlanStatus.IN_PROGRESS})
+        closed = plans[PlanStatus.CLOSED]
+        self.assertTrue(closed.lines.filter(status=LineStatus.HANDED_OVER).exists())
+        self.assertTrue(closed.lines.filter(status=LineStatus.NOT_COLLECTED).exists())
+        self.assertTrue(SurplusDecision.objects.filter(plan=closed, kind="commend", awards__isnull=False).exists())
+        for plan in plans.values():
+            self.assertEqual(ledger_problems(plan), [])
+        solatium = FundAccount.objects.get(station=self.station, donation__isnull=False)
+        self.assertLess(solatium.balance, 20000)
+        self.assertEqual(solatium.balance % 2000, 0)
+
 
 class DemoCommandTests(TestCase):
     def test_it_creates_once_and_resets_passwords(self):
@@ -165,3 +185,4 @@ class DistrictGenerateTests(TestCase):
         b = district_generate(communities=2, resources=50, seed=3)
         self.assertNotEqual(a, b)
         self.assertEqual(names(a), names(b))
+
