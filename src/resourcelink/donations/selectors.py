@@ -157,6 +157,9 @@ def open_stores(station) -> list:
     return list(Store.objects.filter(station=station, archived_on__isnull=True).order_by("name", "id"))
 
 
+ENTRIES_SHOWN = 50
+
+
 def donation_detail(donation: Donation) -> dict:
     """What the donation page shows besides the donation itself: its lines
     with the lots they made (and their stores), its restrictions, and for
@@ -172,11 +175,15 @@ def donation_detail(donation: Donation) -> dict:
     lines = list(donation.lines.select_related("item")
                  .prefetch_related(Prefetch("lots", queryset=Lot.objects.select_related("store").order_by("id")))
                  .order_by("id"))
-    entries = list(FundEntry.objects.filter(station_id=donation.station_id, donation=donation)
-                   .select_related("account", "entered_by").order_by("entered_on", "id"))
+    # Money of its own account: the whole story of that account (what was
+    # granted from it); money in the general fund: the entries naming it.
     account = FundAccount.objects.filter(donation=donation).first()
-    if account is None and entries:
-        account = entries[0].account
+    entries_qs = FundEntry.objects.filter(station_id=donation.station_id).select_related("account", "entered_by")
+    if account is not None:
+        entries = list(entries_qs.filter(account=account).order_by("entered_on", "id")[:ENTRIES_SHOWN])
+    else:
+        entries = list(entries_qs.filter(donation=donation).order_by("entered_on", "id")[:ENTRIES_SHOWN])
+        account = entries[0].account if entries else None
     values = [line.estimated_value for line in lines if line.estimated_value is not None]
     return {
         "donation": donation,

@@ -449,6 +449,20 @@ class DonationPageTests(DonationPagesTestCase):
         # Viewers see no write forms.
         self.assertNotContains(r, 'id="feedback-form"')
 
+    def test_it_shows_what_was_granted_from_a_restricted_gift(self):
+        from resourcelink.fund.services import fund_grant
+
+        account = FundAccount.objects.get(donation=self.money)
+        fund_grant(actor=self.bob, account=account, household=self.household, amount="300.00", reason="端午慰问")
+        self.login(self.victor)
+        r = self.client.get(reverse("donations:donation_detail", args=[self.money.pk]))
+        self.assertEqual([e.kind for e in r.context["entries"]], [EntryKind.DONATION_IN, EntryKind.GRANT_OUT])
+        self.assertContains(r, f"household #{self.household.pk}")
+        self.assertContains(r, "端午慰问")
+        self.assertContains(r, "balance 1700.00 yuan")
+        for value in self.PERSONAL:
+            self.assertNotContains(r, value)
+
     def test_it_prints_an_acknowledgement_of_goods(self):
         self.login(self.bob)
         r = self.client.get(reverse("donations:acknowledgement", args=[self.goods.pk]))
