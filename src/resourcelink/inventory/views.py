@@ -19,6 +19,7 @@ from django.http import FileResponse
 from django.shortcuts import redirect, render
 from django.urls import NoReverseMatch, reverse
 from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
 from django.views.decorators.http import require_GET, require_POST
 
 from resourcelink.accounts.access import can, require_member, require_role
@@ -74,6 +75,26 @@ def _int_param(value) -> int | None:
     return int(value) if isinstance(value, str) and value.isdigit() else None
 
 
+def _label_moves(moves, *, counterparts: bool = False):
+    """The lot link and the user's name of each move, made once per page."""
+    lot_url = reverse("inventory:lot_detail", args=[0]).replace("/0/", "/{}/")
+    system = _("system")
+    for move in moves:
+        move.lot_url = lot_url.format(move.lot_id)
+        user = move.moved_by
+        move.by = (user.get_full_name() or user.username) if user else system
+        move.counterpart_url = lot_url.format(move.counterpart.lot_id) if counterparts and move.counterpart_id \
+            else ""
+    return moves
+
+
+def _label_lots(lots):
+    lot_url = reverse("inventory:lot_detail", args=[0]).replace("/0/", "/{}/")
+    for lot in lots:
+        lot.url = lot_url.format(lot.pk)
+    return lots
+
+
 # --- the stock page -------------------------------------------------------------------------------
 
 
@@ -90,13 +111,39 @@ def _stock_context(request, station, form, *, store=None, item=None) -> dict:
         kwargs["item"] = item
     rows = selectors.stock_summary(station, **kwargs)
     expiry = form.cleaned_data.get("expiry", "") if form is not None else ""
+    page_obj = _page(request, selectors.stock_with_expiry(rows, expiry))
+    _label_stock_rows(page_obj)
     context.update({
         "n_expired": sum(1 for r in rows if r.expired),
         "n_expiring": sum(1 for r in rows if r.expiring),
-        "page_obj": _page(request, selectors.stock_with_expiry(rows, expiry)),
+        "page_obj": page_obj,
         "expiry": expiry,
     })
     return context
+
+
+def _label_stock_rows(page_obj) -> None:
+    """Links, badges and texts of the page's stock rows, made here once: a
+    page of a hundred item-and-store rows rendered through per-row template
+    tags (url, include, blocktrans, date) took most of the page's time."""
+    item_url = reverse("inventory:item_detail", args=[0]).replace("/0/", "/{}/")
+    lots_url = reverse("inventory:lot_list") + "?item={}&store={}"
+
+    def label(row, store_pk=None) -> None:
+        row.url = item_url.format(row.item.pk)
+        row.lots_url = lots_url.format(row.item.pk, store_pk) if store_pk else ""
+        row.nearest_text = row.nearest_expiry.isoformat() if row.nearest_expiry else "—"
+        row.value_text = f"{row.value:.2f}" if row.value is not None else "—"
+        row.css = "expired" if row.expired else "expiring" if row.expiring else ""
+        row.badges = ([("danger", _("%(n)s expired") % {"n": row.expired})] if row.expired else []) + (
+            [("warn", _("%(n)s expiring soon") % {"n": row.expiring})] if row.expiring else [])
+
+    for row in page_obj:
+        label(row)
+        row.n_stores = ngettext("%(n)s store", "%(n)s stores", len(row.stores)) % {"n": len(row.stores)}
+        for line in row.stores:
+            line.item = row.item
+            label(line, line.store.pk)
 
 
 @station_view
@@ -135,6 +182,7 @@ def lot_list(request):
     page_obj = None
     if form.is_valid():
         page_obj = _page(request, selectors.lots_filtered(station, **form.lots_kwargs()))
+        _label_lots(page_obj)
     return render(request, "inventory/lot_list.html", {"form": form, "page_obj": page_obj,
                                                        "warn_days": EXPIRY_WARNING_DAYS})
 
@@ -158,11 +206,13 @@ def _lot_forms(lot, user, bound: dict | None = None) -> dict:
 
 def _lot_context(request, lot, bound: dict | None = None) -> dict:
     donation = lot.donation_line.donation if lot.donation_line_id else None
+    page_obj = _page(request, selectors.lot_ledger(lot))
+    _label_moves(page_obj, counterparts=True)
     return {
         "lot": lot,
         "donation": donation,
         "donation_url": _url_or_empty("donations:donation_detail", donation.pk) if donation else "",
-        "page_obj": _page(request, selectors.lot_ledger(lot)),
+        "page_obj": page_obj,
         "forms": _lot_forms(lot, request.user, bound),
         "expiry_state": _expiry_state(lot),
         "warn_days": EXPIRY_WARNING_DAYS,
@@ -278,6 +328,7 @@ def ledger(request):
         page = selectors.keyset_page(selectors.moves_for_station(station, form.to_filter()),
                                      before=_int_param(request.GET.get("before")),
                                      after=_int_param(request.GET.get("after")), per_page=settings.RL_PAGE_SIZE)
+        _label_moves(page.rows)
         query = request.GET.copy()
         for key in ("before", "after"):
             query.pop(key, None)

@@ -156,6 +156,21 @@ class LotListTests(StoreRoomTestCase):
         self.assertContains(r, '<span class="badge danger">expired</span>', html=True)
         self.assertContains(r, '<span class="badge warn">expiring soon</span>', html=True)
 
+    def test_it_keeps_its_query_count_whatever_the_lots(self):
+        self.login(self.victor)
+        self.client.get(LOTS)
+
+        def count():
+            with CaptureQueriesContext(connection) as ctx:
+                r = self.client.get(LOTS)
+            self.assertEqual(r.status_code, 200)
+            return len(ctx.captured_queries), len(r.context["page_obj"])
+
+        small = count()
+        for code in ("gloves", "raincoats", "drinks", "rice", "fans"):
+            make_lot(self.annex, code, quantity=3)
+        self.assertEqual(count(), (small[0], 9))
+
     def test_it_refuses_another_stations_filters_and_shows_the_outsider_only_theirs(self):
         self.login(self.victor)
         self.assertContains(self.client.get(LOTS, {"store": self.far_store.pk}), "Some filters are not valid")
