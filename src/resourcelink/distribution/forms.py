@@ -265,11 +265,11 @@ class LineEditForm(forms.Form):
         self.portions = list(portions)
         for portion in self.portions:
             if portion.lot_id:
-                field = forms.IntegerField(min_value=0, label=gettext("%(item)s from lot #%(lot)s") % {
+                field = forms.IntegerField(min_value=0, required=False, label=gettext("%(item)s from lot #%(lot)s") % {
                     "item": portion.lot.item.name, "lot": portion.lot_id})
                 field.initial = portion.quantity
             else:
-                field = forms.DecimalField(min_value=Decimal("0"), max_digits=14, decimal_places=2,
+                field = forms.DecimalField(min_value=Decimal("0"), max_digits=14, decimal_places=2, required=False,
                                            label=gettext("yuan from %(account)s") % {
                                                "account": portion.fund_account.name})
                 field.initial = portion.amount
@@ -278,7 +278,8 @@ class LineEditForm(forms.Form):
         self.order_fields([f"portion_{p.pk}" for p in self.portions] + ["reason"])
 
     def quantities(self) -> dict:
-        """``{portion id: new quantity or amount}`` for the portions changed."""
+        """``{portion id: new quantity or amount}`` for the portions changed
+        (a field left empty keeps its portion as it is)."""
         changed = {}
         for portion in self.portions:
             value = self.cleaned_data[f"portion_{portion.pk}"]

@@ -22,6 +22,7 @@ from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.paginator import Paginator
+from django.db.models import Count
 from django.http import Http404, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
@@ -734,11 +735,11 @@ def pass_list(request, pk: int):
                        "qr": qr_svg(link, scale=4, title=_("Hand-over pass"))}
             form = PassForm()
     now = timezone.now()
-    passes = list(HandoverPass.objects.filter(plan=plan).order_by("-created_on", "-id"))
+    passes = list(HandoverPass.objects.filter(plan=plan).annotate(count=Count("handovers"))
+                  .order_by("-created_on", "-id"))
     for p in passes:
         p.state = _("revoked") if p.revoked_on else (_("expired") if p.expires_on <= now else _("valid"))
         p.live = not p.revoked_on and p.expires_on > now
-        p.count = p.handovers.count()
     return render(request, "distribution/pass_list.html", {
         "plan": plan, "form": form, "created": created, "passes": passes})
 
@@ -812,7 +813,8 @@ def handover_scan(request, token: str):
     mode, handover_pass, refusal = _scan_access(request, plan)
     if refusal is not None:
         return refusal
-    form = HandoverForm(request.POST or None)
+    # A bare "handed over" press posts no field at all: still a bound form.
+    form = HandoverForm(request.POST if request.method == "POST" else None)
     if request.method == "POST" and form.is_valid():
         try:
             services.handover_record(
@@ -861,7 +863,9 @@ def surplus(request, pk: int):
                 messages.success(request, _("The decision was recorded."))
                 return redirect("distribution:surplus", plan.pk)
     for row in rows:
-        row["label"] = lot_label(row["lot"]) if editor else f"{row['lot'].item.name} · {_('lot')} #{row['lot'].pk}"
+        lot = row["lot"]
+        row["label"] = _("%(item)s · %(store)s · lot #%(lot)s") % {"item": lot.item.name, "store": lot.store.name,
+                                                                  "lot": lot.pk}
         row["forms"] = []
         if editor and row["left"] > 0:
             for kind, form_class in SURPLUS_FORMS.items():
