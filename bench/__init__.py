@@ -12,10 +12,16 @@ same network, the greedy baseline and the peak memory (``bench.allocation``).
 On the needs district it also measures the need list (100,000 open needs,
 varied filters and pages deep into the list), the needs dashboard and the
 suggestions for one need (needs of every breadth, up to some 7,000
-candidates among the 50,000 resources). It prints the tables, says whether
-each target is met and writes the figures to bench/results/latest.json.
-``python -m bench --only allocation`` (or ``pages``: every page, ``needs``:
-the three needs pages, ``import``) measures one part alone.
+candidates among the 50,000 resources). In the district's store room
+(``bench.store_district``: 4 stores, 2,000 lots, 1,000,000 stock moves) it
+measures the on-hand figures, the stock page, the lot list and the stock
+ledger (``bench.store``); over the needs district's households it generates
+a distribution plan for some 20,000 recipients from 200 lots, approves it and
+records 1,000 hand-overs in bulk (``bench.distribution``). It prints the
+tables, says whether each target is met and writes the figures to
+bench/results/latest.json. ``python -m bench --only allocation`` (or
+``pages``: every page, ``needs``: the three needs pages, ``store``: the
+store-room pages, ``distribution``, ``import``) measures one part alone.
 
 A benchmark measures and reports; it does not assert. Django settings are per
 process, so the parent process runs one child per database (and one more per

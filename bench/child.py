@@ -39,6 +39,23 @@ def percentile(values: list[float], p: float) -> float:
     return ordered[low] + (ordered[high] - ordered[low]) * (k - low)
 
 
+def cpu_seconds() -> float:
+    """CPU time so far of this process and of the PostgreSQL backend serving
+    its connection (from /proc/<pid>/schedstat, in nanoseconds; SQLite runs
+    inside this process). Compared before and after a request it is what
+    the request cost, however long other work on the machine delayed it."""
+    from django.db import connection
+
+    spent = time.process_time()
+    if connection.vendor == "postgresql" and connection.connection is not None:
+        try:
+            with open(f"/proc/{connection.connection.info.backend_pid}/schedstat", encoding="ascii") as f:
+                spent += int(f.read().split()[0]) / 1e9
+        except (OSError, ValueError, IndexError, AttributeError):
+            pass  # another machine (or no /proc): this process's time only
+    return spent
+
+
 def database_info() -> dict:
     from django.db import connection
 
@@ -68,9 +85,20 @@ def explain(sql: str) -> str:
     return "\n".join(r[0] for r in rows)
 
 
+class _Called:
+    """A selector's answer in the place of a response."""
+
+    status_code = "ok"
+
+    def __init__(self, rows: int):
+        self.rows = rows
+
+
 def _get(client, op, params: dict, headers: dict):
     from .workload import PATH
 
+    if op.call is not None:
+        return _Called(op.call(params))
     if PATH in params:
         url, params = params[PATH], {k: v for k, v in params.items() if k != PATH}
     else:
@@ -118,6 +146,8 @@ def live_links(station, n: int, need_pk: int | None):
 
 
 def _rows_shown(op, response) -> int | None:
+    if isinstance(response, _Called):
+        return response.rows
     if op.key == "map":
         return response.json().get("shown")
     if op.api:
@@ -134,12 +164,13 @@ def measure_operation(op, client, headers: dict, *, warmup: int, station) -> dic
 
     for params in op.requests[:warmup]:
         _get(client, op, params, headers)
-    times, statuses, counts = [], {}, []
+    times, cpu, statuses, counts = [], [], {}, []
     for params in op.requests[warmup:]:
         with CaptureQueriesContext(connection) as each:
-            started = time.perf_counter()
+            started, cpu_started = time.perf_counter(), cpu_seconds()
             response = _get(client, op, params, headers)
             times.append((time.perf_counter() - started) * 1000)
+            cpu.append((cpu_seconds() - cpu_started) * 1000)
         counts.append(len(each))
         statuses[response.status_code] = statuses.get(response.status_code, 0) + 1
 
@@ -155,6 +186,10 @@ def measure_operation(op, client, headers: dict, *, warmup: int, station) -> dic
             from .workload import LINKS_AT
 
             params, context = op.count_request, live_links(station, LINKS_AT[size], op.links_need)
+        elif op.size_by == "items":
+            from .store import ITEMS_AT, extra_items
+
+            params, context = op.count_request, extra_items(station, ITEMS_AT[size])
         else:
             params, context = op.count_request, override_settings(**{op.size_by: size})
         with context, CaptureQueriesContext(connection) as captured:
@@ -178,6 +213,10 @@ def measure_operation(op, client, headers: dict, *, warmup: int, station) -> dic
         "statuses": {str(k): v for k, v in statuses.items()},
         "p50_ms": round(percentile(times, 50), 1),
         "p95_ms": round(percentile(times, 95), 1),
+        # CPU time of this process and its PostgreSQL backend: what a
+        # request costs here when other work on the machine delays it.
+        "cpu_p50_ms": round(percentile(cpu, 50), 1),
+        "cpu_p95_ms": round(percentile(cpu, 95), 1),
         "target_ms": op.target_ms,
         "queries_range": [min(counts), max(counts)],
         "max_ms": round(max(times), 1),
@@ -216,7 +255,7 @@ def run_measure(args) -> dict:
     _token, key = api_token_create(user=user, name="bench")
     api = Client()
     operations = []
-    if args.only != "needs":
+    if args.only in (None, "pages"):
         operations += workload.build(station, requests=args.requests, warmup=args.warmup, seed=args.seed)
     if args.only in (None, "pages", "needs"):
         from .needs_district import ensure_needs, ensure_suggestion_needs
@@ -230,6 +269,15 @@ def run_measure(args) -> dict:
         if added["created"]:
             district["needs"]["needs"] += added["created"]
         operations += workload.build_needs(station, requests=args.requests, warmup=args.warmup, seed=args.seed)
+    if args.only in (None, "pages", "store"):
+        from .store import build_store
+        from .store_district import ensure_store
+
+        store = ensure_store(station, seed=args.seed, regenerate=args.regenerate_store, log=log)
+        if store["generated"]:
+            district["statistics"] = refresh_statistics(log)
+        district["store"] = store
+        operations += build_store(station, requests=args.requests, warmup=args.warmup, seed=args.seed)
     if args.profile:
         operations = [op for op in operations if op.key == args.profile]
         if not operations:
@@ -244,7 +292,7 @@ def run_measure(args) -> dict:
         client, headers = (api, {"Authorization": f"Bearer {key}"}) if op.api else (browser, {})
         results[op.key] = measure_operation(op, client, headers, warmup=args.warmup, station=station)
         r = results[op.key]
-        log(f"  p50 {r['p50_ms']} ms, p95 {r['p95_ms']} ms, queries {r['queries']['20']['queries']}"
+        log(f"  p50 {r['p50_ms']} ms, p95 {r['p95_ms']} ms (CPU p95 {r['cpu_p95_ms']} ms), queries {r['queries']['20']['queries']}"
             f"/{r['queries']['100']['queries']} at 20/100 (from {r['queries_range'][0]} to "
             f"{r['queries_range'][1]} per request), statuses {r['statuses']}")
     return {
@@ -291,6 +339,11 @@ def profile(args, operations, browser, api, key, station) -> dict:
 def main(args) -> int:
     if args.child == "measure":
         result = run_measure(args)
+    elif args.child == "distribution":
+        from .distribution import run_distribution
+
+        setup_django()
+        result = run_distribution(args, log_to_stderr(args.db))
     elif args.child == "allocation":
         from .allocation import run_allocation
 

@@ -9,6 +9,7 @@ same things.
 import random
 import re
 from collections import Counter
+from collections.abc import Callable
 from dataclasses import dataclass
 
 from django.urls import reverse
@@ -35,6 +36,9 @@ class Operation:
     target_ms: float | None = None  # p95 target, when not the pages' default
     group: str = "directory"  # "directory" or "needs" (``--only needs``)
     links_need: int | None = None  # "links" size: the added links go to this need's candidates
+    # Instead of a page: a selector called with each request's parameters
+    # (``url`` unused), returning how many rows it gave.
+    call: Callable[[dict], int] | None = None
 
 
 def _windows(name: str) -> list[str]:
