@@ -153,8 +153,8 @@ class Loaded:
             "donation_line__donation__use_by")}
         self.accounts = {row[0]: row[1:] for row in FundAccount.objects.filter(pk__in=account_ids).order_by()
                          .values_list("id", "balance", "reserved", "donation_id", "donation__use_by")}
-        donation_ids = {row[3] for row in self.lots.values() if row[3]} | {row[2] for row in self.accounts.values()
-                                                                          if row[2]}
+        donation_ids = ({row[4] for row in self.lots.values() if row[4]}
+                        | {row[2] for row in self.accounts.values() if row[2]})
         self.donation_tags: dict[int, set[int]] = defaultdict(set)
         for donation_id, tag_id in Donation.target_tags.through.objects.filter(
                 donation_id__in=donation_ids).values_list("donation_id", "vulnerabilitytag_id"):

@@ -170,7 +170,8 @@ def plan_grids(plan: Plan) -> list[dict]:
 def sheet_rows(plan: Plan, grid_id) -> list[PlanLine]:
     """The lines to hand over and those handed over in one grid (``None``:
     lines with no grid), for the printed sign-off sheet: each with its
-    household, portions, hand-over and ``live_residents`` (to show masked)."""
+    household (with ``household.live_residents``, to show masked), portions
+    and hand-over."""
     qs = PlanLine.objects.filter(plan=plan, status__in=[LineStatus.PLANNED, LineStatus.HANDED_OVER])
     qs = qs.filter(grid__isnull=True) if grid_id in (None, "", "none") else qs.filter(grid_id=grid_id)
     qs = _with_portions(qs.select_related("handover")).prefetch_related(

@@ -42,3 +42,36 @@ class PlanTestCase(PeopleTestCase):
 
     def lot(self, quantity=100, item=None, **fields):
         return make_lot(self.store, item or self.masks, quantity, **fields)
+
+    def ready_plan(self, *, masks: int = 100, money: str | None = "1500", approve: bool = False, **fields):
+        """A generated plan for 张家 (2 persons), 王家 (2) and 陈 (1): five
+        masks a person from one lot of ``masks`` units and, with ``money``,
+        500 yuan a household from the general fund holding ``money``.
+        Returns (plan, lot, account or None)."""
+        from resourcelink.fund.testing import general_with
+
+        plan = self.new_plan(**fields)
+        lot = self.lot(masks)
+        services.plan_source_set(actor=self.bob, plan=plan, lot=lot)
+        account = None
+        if money:
+            account = general_with(self.station, self.bob, money)
+            services.plan_source_set(actor=self.bob, plan=plan, fund_account=account)
+            services.plan_allowance_add(actor=self.bob, plan=plan, amount="500")
+        services.plan_tier_set(actor=self.bob, plan=plan, rank=1, tags=[self.elderly, self.hardship, self.frontline])
+        services.plan_allowance_add(actor=self.bob, plan=plan, item=self.masks, quantity=5, basis="person")
+        services.plan_generate(actor=self.bob, plan=plan)
+        if approve:
+            services.plan_approve(actor=self.alice, plan=plan)
+        return plan, lot, account
+
+    def line_of(self, plan, household):
+        from resourcelink.distribution.models import PlanLine
+
+        return PlanLine.objects.get(plan=plan, household=household)
+
+    def assertLedgersAgree(self, plan):
+        from resourcelink.distribution.testing import ledger_problems
+
+        plan.refresh_from_db()
+        self.assertEqual(ledger_problems(plan), [])
