@@ -7,9 +7,16 @@ remembering to. The API and the exports a viewer may download are added
 explicitly, as their URLs take query parameters.
 """
 
+import io
+
+import openpyxl
 from django.urls import URLPattern, URLResolver, get_resolver, reverse
 
 from resourcelink.directory.services import resource_create
+from resourcelink.distribution.models import PlanSource
+from resourcelink.distribution.services import handover_record
+from resourcelink.distribution.testing import make_plan
+from resourcelink.inventory.services import stock_write_off
 from resourcelink.matching.services import allocation_run_create
 from resourcelink.needs.services import link_create
 from resourcelink.needs.testing import make_need
@@ -32,6 +39,16 @@ def url_patterns(resolver=None, prefix=""):
             yield prefix + str(entry.pattern), converters
 
 
+def readable(response) -> str:
+    """A response's text; a workbook's cells, all sheets, one per line."""
+    data = b"".join(response.streaming_content) if response.streaming else response.content
+    if "spreadsheetml" not in response.get("Content-Type", ""):
+        return data.decode("utf-8-sig", errors="replace")
+    book = openpyxl.load_workbook(io.BytesIO(data), read_only=True)
+    return "\n".join(str(value) for sheet in book.worksheets for row in sheet.iter_rows(values_only=True)
+                     for value in row if value is not None)
+
+
 class ViewerPrivacyTests(PeopleTestCase):
     @classmethod
     def setUpTestData(cls):
@@ -46,8 +63,16 @@ class ViewerPrivacyTests(PeopleTestCase):
         cls.allocation = allocation_run_create(actor=cls.bob, station=cls.station, parameters={})
         cls.twin = make_resident(cls.household, name="张建国", phone="13812345678", confirm_duplicate=True)
         cls.duplicate = DuplicateCandidate.objects.filter(station=cls.station).first()
+        # The store room and a plan handing over to the household, with free text naming a resident.
+        cls.plan = make_plan(cls.station, actor=cls.alice, households=[cls.household], units_per_lot=50,
+                             approve=True)
+        cls.line = cls.plan.lines.get()
+        handover_record(actor=cls.bob, line=cls.line, collected_by="张建国的邻居", note="张建国行动不便")
+        cls.lot = PlanSource.objects.filter(plan=cls.plan, lot__isnull=False).first().lot
+        stock_write_off(actor=cls.alice, lot=cls.lot, quantity=1, reason="张建国退回一只破损的")
         cls.ids = sorted({obj.pk for obj in (cls.household, cls.zhang, cls.li, cls.twin, cls.need, other_need,
-                                             cls.link, cls.allocation, cls.resource, cls.consent, cls.elderly)
+                                             cls.link, cls.allocation, cls.resource, cls.consent, cls.elderly,
+                                             cls.plan, cls.line, cls.lot, cls.lot.store, cls.lot.item)
                           if obj is not None} | ({cls.duplicate.pk} if cls.duplicate else set()))
 
     def urls(self):
@@ -70,6 +95,7 @@ class ViewerPrivacyTests(PeopleTestCase):
         for value in self.PERSONAL:
             self.assertNotIn(value, body, f"{value} shown to a viewer on {url}")
         self.assertNotIn("需要两袋米", body, f"a need's description shown to a viewer on {url}")
+        self.assertNotIn("邻居", body, f"who collected a hand-over shown to a viewer on {url}")
 
     def test_it_shows_a_viewer_no_personal_data_anywhere(self):
         self.login(self.victor)
@@ -86,7 +112,9 @@ class ViewerPrivacyTests(PeopleTestCase):
         for name, args in [("people:household_detail", [self.household.pk]), ("needs:need_list", []),
                            ("needs:need_detail", [self.need.pk]), ("needs:dashboard", []),
                            ("matching:run_detail", [self.allocation.pk]), ("matching:gap_report", []),
-                           ("matching:suggestions", [self.need.pk]), ("people:resident_detail", [self.zhang.pk])]:
+                           ("matching:suggestions", [self.need.pk]), ("people:resident_detail", [self.zhang.pk]),
+                           ("inventory:stock", []), ("inventory:ledger", []), ("inventory:lot_detail", [self.lot.pk]),
+                           ("distribution:plan_detail", [self.plan.pk]), ("distribution:plan_list", [])]:
             self.assertIn(reverse(name, args=args), seen_ok, name)
 
     def test_it_gives_a_viewer_no_personal_data_through_the_api_or_exports(self):
@@ -98,9 +126,14 @@ class ViewerPrivacyTests(PeopleTestCase):
             "/api/v1/allocations", f"/api/v1/allocations/{self.allocation.pk}",
             reverse("interop:people_export") + "?sheet=needs&format=csv",
             reverse("matching:gap_report") + "?format=csv",
+            reverse("distribution:plan_export", args=[self.plan.pk]),
+            reverse("inventory:ledger_export"), reverse("inventory:stock_export"),
         ]
         for url in urls:
             response = self.client.get(url)
             self.assertIn(response.status_code, (200, 403), url)
-            self.assert_clean(response.content.decode("utf-8-sig", errors="replace"), url)
+            body = readable(response)
+            if response.status_code == 200:
+                self.assertTrue(body.strip(), f"nothing read from {url}")
+            self.assert_clean(body, url)
         self.assertEqual(self.client.get("/api/v1/needs").status_code, 200)
