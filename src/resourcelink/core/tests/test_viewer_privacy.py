@@ -126,6 +126,8 @@ class ViewerPrivacyTests(PeopleTestCase):
             "/api/v1/allocations", f"/api/v1/allocations/{self.allocation.pk}",
             reverse("interop:people_export") + "?sheet=needs&format=csv",
             reverse("matching:gap_report") + "?format=csv",
+            f"/api/v1/plans/{self.plan.pk}", f"/api/v1/plans/{self.plan.pk}/lines", "/api/v1/donors",
+            f"/api/v1/lots/{self.lot.pk}/moves", "/api/v1/fund/accounts",
             reverse("distribution:plan_export", args=[self.plan.pk]),
             reverse("inventory:ledger_export"), reverse("inventory:stock_export"),
         ]
