@@ -47,6 +47,7 @@ dropped in one round is not offered supply in the next.
 
 from __future__ import annotations
 
+import datetime
 import gc
 import math
 import secrets
@@ -264,15 +265,32 @@ class Sources:
             self.members.append([(kind, pk, quantity) for _, pk, kind, quantity in rows])
 
 
+def _serves(supply: engine.Supply, demand: engine.Demand) -> bool:
+    """Whether the engine would pair them: same category, eligible by tags and area."""
+    return (demand.category in supply.categories
+            and (not supply.eligible_tags or bool(supply.eligible_tags & demand.tags))
+            and (not supply.areas or demand.area in supply.areas))
+
+
 def solve(demands: Demands, sources: Sources, *, whole: bool, say) -> tuple[dict, dict, float, int]:
     """Run the engine (several rounds with whole allowances). Returns
     (demand -> {group: quantity}, demand -> (shortfall reason, quantity),
-    objective, rounds)."""
+    objective of what is given, rounds).
+
+    With whole allowances, after each round the units of the part-filled
+    demands are pooled again and handed out whole, in priority order (tier,
+    then vulnerability, then id), to those of them that can be filled from
+    what is left (the solver may split a supply between two equal demands);
+    the rest are dropped (``part_only``). The demands that got nothing for
+    want of supply then go to the next round with what is left."""
     policy = engine.Policy(strict_tiers=True, distance_weight=0.0)
     fit = {c: {c: "same"} for c in {d.category for d in demands.records}}
     given: dict[int, dict[int, int]] = {}
     short: dict[int, tuple[str, int]] = {}
     left = [s.quantity for s in sources.records]
+    # Groups in the order whole allowances are topped up from: sooner expiry first.
+    by_expiry = sorted(range(len(sources.records)), key=lambda g: (
+        sources.records[g].expires_on is None, sources.records[g].expires_on or datetime.date.max, g))
     todo = demands.records
     objective = 0.0
     rounds = 0
@@ -281,36 +299,53 @@ def solve(demands: Demands, sources: Sources, *, whole: bool, say) -> tuple[dict
         supplies = [engine.Supply(s.id, s.categories, left[s.id], s.eligible_tags, expires_on=s.expires_on,
                                   areas=s.areas) for s in sources.records]
         result = engine.allocate(todo, supplies, policy, fit)
-        objective += result.objective
         say(f"round {rounds}: {result.served} of {result.asked} given")
         got: dict[int, dict[int, int]] = defaultdict(dict)
+        weight: dict[int, float] = {}
         for line in result.lines:
             got[line.demand][line.supply] = got[line.demand].get(line.supply, 0) + line.quantity
+            weight[line.demand] = line.weight
         unmet = {u.demand: u for u in result.unmet}
-        retry = []
-        freed = False
+        retry, partial = [], []
+        served = 0
         for d in todo:
             u = unmet.get(d.id)
-            if u is None:
-                given[d.id] = got[d.id]
-                for g, q in got[d.id].items():
-                    left[g] -= q
-                short.pop(d.id, None)
-                continue
-            if d.id in got and whole:
-                # Part-filled: dropped; what it would have had is freed.
-                short[d.id] = (ShortfallReason.PART_ONLY, d.quantity)
-                freed = True
+            if u is not None and d.id in got and whole:
+                partial.append(d)  # its units stay in ``left`` for now
                 continue
             if d.id in got:
                 given[d.id] = got[d.id]
                 for g, q in got[d.id].items():
                     left[g] -= q
+                objective += weight[d.id] * sum(got[d.id].values())
+                served += 1
+            if u is None:
+                short.pop(d.id, None)
+                continue
             reason = REASONS.get(u.reason, ShortfallReason.NONE_LEFT)
             short[d.id] = (reason, u.quantity)
             if whole and reason == ShortfallReason.NONE_LEFT and d.id not in got:
                 retry.append(d)
-        if not (whole and freed and retry):
+        partial.sort(key=lambda d: (d.tier, -d.vulnerability, d.id))
+        for d in partial:
+            groups = [g for g in by_expiry if left[g] > 0 and _serves(sources.records[g], d)]
+            if sum(left[g] for g in groups) < d.quantity:
+                short[d.id] = (ShortfallReason.PART_ONLY, d.quantity)
+                continue
+            need, take = d.quantity, {}
+            for g in groups:
+                q = min(need, left[g])
+                take[g], need = q, need - q
+                left[g] -= q
+                if not need:
+                    break
+            given[d.id] = take
+            objective += weight[d.id] * d.quantity
+            short.pop(d.id, None)
+            served += 1
+        # Another round only if this one changed something (gave, or dropped
+        # and so freed units) and there is something left to give.
+        if not (whole and retry and (served or partial) and any(left)):
             break
         todo = retry
     return given, short, objective, rounds

@@ -77,7 +77,8 @@ def make_plan(station, *, actor=None, households=10, lots=1, item="masks", quant
     person with ``basis="person"``) from ``lots`` (a number of new lots in a
     new store, ``units_per_lot`` each — by default just enough for everyone
     — or Lot objects); with ``money`` (whole yuan per recipient) from the
-    general fund account, topped up to cover everyone. Generated unless
+    general fund account, topped up to cover everyone by a cash donation
+    received by ``actor``. Generated unless
     ``generate`` is False, approved with ``approve``."""
     from resourcelink.fund.testing import general_with
 
@@ -112,6 +113,8 @@ def make_plan(station, *, actor=None, households=10, lots=1, item="masks", quant
         services.plan_allowance_add(actor=actor, plan=plan, item=item_obj, quantity=quantity, basis=basis,
                                     check=False)
     if money:
+        if getattr(actor, "pk", None) is None:
+            raise ValueError("make_plan: money needs an actor (who received the cash donation)")
         account = general_with(station, actor, str(Decimal(money) * max(recipients, 1)))
         services.plan_source_set(actor=actor, plan=plan, fund_account=account, check=False)
         services.plan_allowance_add(actor=actor, plan=plan, amount=Decimal(money), basis=basis, check=False)

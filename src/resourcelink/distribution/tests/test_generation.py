@@ -251,6 +251,28 @@ class GenerationTests(PlanTestCase):
         self.assertEqual(self.plan.generation["rounds"], 2)
         self.assertEqual(self.plan.generation["allowances"][0]["given"], 6)
 
+    def test_it_makes_one_whole_allowance_rather_than_two_part_ones(self):
+        from resourcelink.distribution.testing import get_tag
+        from resourcelink.people.testing import make_household, make_resident
+
+        subsistence, left_behind = get_tag(self.station, "subsistence"), get_tag(self.station, "left_behind_child")
+        x_home, y_home = make_household(self.station, self.community), make_household(self.station, self.community)
+        make_resident(x_home, tags=[subsistence])
+        make_resident(y_home, tags=[left_behind])
+        donation = make_in_kind(self.station, self.bob, lines=[LineSpec(self.masks, 8)], store=self.store,
+                                target_tags=[left_behind])
+        services.plan_source_set(actor=self.bob, plan=self.plan, lot=self.lot(8))
+        services.plan_source_set(actor=self.bob, plan=self.plan, lot=Lot.objects.get(donation_line__donation=donation))
+        services.plan_tier_set(actor=self.bob, plan=self.plan, rank=1, tags=[subsistence, left_behind])
+        a = services.plan_allowance_add(actor=self.bob, plan=self.plan, item=self.masks, quantity=10)
+        self.generate()
+        # Equal households, 16 masks: the best flow may give each 8; one gets 10 instead.
+        result = given(self.plan)
+        self.assertEqual(sorted(result.values()), [10])
+        (home, _), = result
+        other = y_home if home == x_home.pk else x_home
+        self.assertEqual(short(self.plan), {(other.pk, a.pk): ("part_only", 10)})
+
     def test_it_gives_part_allowances_when_the_plan_allows_them(self):
         self.plan = self.new_plan(whole_allowances=False)
         services.plan_source_set(actor=self.bob, plan=self.plan, lot=self.lot(10))

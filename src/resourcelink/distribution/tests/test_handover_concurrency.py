@@ -21,7 +21,7 @@ class ConcurrentHandoverTests(TransactionTestCase):
     def test_it_records_a_line_once_when_two_hand_it_over_at_once(self):
         station = make_station("湖滨街道社工站", "hubin")
         workers = [make_user("bob", station, Role.SOCIAL_WORKER), make_user("bea", station, Role.COORDINATOR)]
-        plan = make_plan(station, households=2, lots=1, quantity=10, money="200", approve=True)
+        plan = make_plan(station, actor=workers[0], households=2, lots=1, quantity=10, money="200", approve=True)
         line_id = PlanLine.objects.filter(plan=plan).order_by("pk").values_list("pk", flat=True).first()
 
         def record(i: int):
