@@ -29,6 +29,7 @@ from django.urls import reverse
 from django.utils import formats, timezone
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
 from django.views.decorators.http import require_GET, require_POST
 
 from resourcelink.accounts.access import (
@@ -492,7 +493,8 @@ def _shortfall_figure(row: dict) -> dict:
     details = []
     for a in row["allowances"]:
         short = _money(a["amount"]) if a["money"] else a["quantity"]
-        details.append(_("%(allowance)s: %(households)s households, %(short)s short") % {
+        details.append(ngettext("%(allowance)s: %(households)s household, %(short)s short",
+                                "%(allowance)s: %(households)s households, %(short)s short", a["households"]) % {
             "allowance": allowance_text(a["allowance"]), "households": a["households"], "short": short})
     return {"label": row["label"], "households": row["households"], "details": details}
 
@@ -708,7 +710,8 @@ def handover_bulk(request, pk: int):
         except ValidationError as exc:
             messages.error(request, _("Nothing was recorded: %(errors)s") % {"errors": _errors(exc)})
             return redirect(reverse("distribution:handover_bulk", args=[plan.pk]) + f"?grid={context['grid_value']}")
-        messages.success(request, _("%(n)s hand-overs were recorded.") % {"n": len(done)})
+        messages.success(request, ngettext("%(n)s hand-over was recorded.", "%(n)s hand-overs were recorded.",
+                                           len(done)) % {"n": len(done)})
         return redirect("distribution:plan_detail", plan.pk)
     return render(request, "distribution/handover_bulk.html", context)
 

@@ -86,7 +86,7 @@ class BulkHandoverTests(LivePlanTestCase):
         self.assertFalse(Handover.objects.exists())
         r = self.client.post(page, {"grid": self.grid.pk, "lines": [self.zhang_line.pk], "note": "第一批",
                                     "confirm": "yes"}, follow=True)
-        self.assertContains(r, "1 hand-overs were recorded.")
+        self.assertContains(r, "1 hand-over was recorded.")
         handover = Handover.objects.get()
         self.assertEqual((handover.line, handover.method, handover.note),
                          (self.zhang_line, HandoverMethod.BULK, "第一批"))
