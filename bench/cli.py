@@ -34,7 +34,7 @@ def parser() -> argparse.ArgumentParser:
     p.add_argument("--skip-import", action="store_true", help="do not measure the XLSX import")
     p.add_argument("--only", choices=["pages", "needs", "store", "import", "allocation", "distribution"],
                    help="measure only the pages (all of them), the needs pages (need list, dashboard, "
-                        "suggestions), the store room (stock page and on-hand figures), the import, the "
+                        "suggestions), the store room (on-hand figures, stock page, lot list, ledger), the import, the "
                         "allocation or the distribution plan (generating and hand-overs)")
     p.add_argument("--explain", action="store_true", help="also print each operation's slowest query and plan")
     p.add_argument("--profile", choices=[*PAGE_PROFILES, *DISTRIBUTION_PROFILES],
