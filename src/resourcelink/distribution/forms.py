@@ -148,6 +148,7 @@ class LotSourceForm(forms.Form):
                                   help_text=_("Leave empty to let the plan use all that is available."))
 
     def __init__(self, *args, station, **kwargs):
+        kwargs.setdefault("auto_id", "id_lot_%s")  # several setup forms share one page
         super().__init__(*args, **kwargs)
         self.fields["lot"].queryset = source_lots(station)
 
@@ -160,6 +161,7 @@ class FundSourceForm(forms.Form):
                                 help_text=_("Leave empty to let the plan use all that is available."))
 
     def __init__(self, *args, station, **kwargs):
+        kwargs.setdefault("auto_id", "id_fund_%s")  # several setup forms share one page
         super().__init__(*args, **kwargs)
         self.fields["fund_account"].queryset = source_accounts(station)
 
@@ -173,6 +175,7 @@ class TierForm(forms.Form):
                                                 widget=forms.MultipleHiddenInput)
 
     def __init__(self, *args, station, **kwargs):
+        kwargs.setdefault("auto_id", "id_tier_%s")  # several setup forms share one page
         super().__init__(*args, **kwargs)
         self.station = station
         self.fields["tags"].queryset = live_tags(station)
@@ -208,6 +211,7 @@ class AllowanceForm(forms.Form):
                                              "only them."))
 
     def __init__(self, *args, station, **kwargs):
+        kwargs.setdefault("auto_id", "id_allowance_%s")  # several setup forms share one page
         super().__init__(*args, **kwargs)
         self.fields["item"].queryset = Item.objects.filter(station=station, archived_on__isnull=True).order_by(
             "code", "id")

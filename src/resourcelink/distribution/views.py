@@ -640,6 +640,7 @@ def plan_sheets(request, pk: int):
         sheet["rows"] = [{
             "line": line, "recipient": household_label(line.household, personal),
             "phone": household_phone(line) if personal else "", "items": line_items(line),
+            "url": scan_url.replace("TOKEN", line.token),
             "qr": qr_svg(scan_url.replace("TOKEN", line.token), scale=2,
                          title=_("Line #%(n)s") % {"n": line.pk}),
         } for line in sheet["lines"]]
@@ -856,7 +857,8 @@ def surplus(request, pk: int):
         if form_class is None:
             messages.error(request, _("Choose what to do with the surplus."))
             return redirect("distribution:surplus", plan.pk)
-        bound = form_class(request.POST, lots=lots, station=plan.station, prefix=None)
+        bound = form_class(request.POST, lots=lots, station=plan.station, prefix=None,
+                           auto_id=f"id_{kind}_{request.POST.get('lot', '')}_%s")
         if bound.is_valid():
             try:
                 services.surplus_decide(actor=request.user, plan=plan, **bound.service_fields())
@@ -876,7 +878,7 @@ def surplus(request, pk: int):
                         row["lot"].pk):
                     form = bound
                 else:
-                    form = form_class(lots=lots, station=plan.station,
+                    form = form_class(lots=lots, station=plan.station, auto_id=f"id_{kind}_{row['lot'].pk}_%s",
                                       initial={"kind": kind, "lot": row["lot"].pk, "quantity": row["left"]})
                 row["forms"].append({"kind": kind, "label": SurplusKind(kind).label, "form": form,
                                      "open": form is bound})
