@@ -57,7 +57,6 @@ from collections.abc import Callable
 from decimal import Decimal
 
 from django.db import connection
-from django.db.models import Count
 from django.utils import timezone
 
 from resourcelink.donations.models import Donation
@@ -134,16 +133,22 @@ class Loaded:
             households = households.filter(community_id__in=self.community_ids)
         self.households = {pk: (community, grid) for pk, community, grid in
                            households.order_by().values_list("id", "community_id", "grid_id")}
-        residents = _live_residents(station_id, self.community_ids)
-        self.persons = dict(residents.order_by().values("household_id").annotate(n=Count("id"))
-                            .values_list("household_id", "n"))
+        # Live residents by household, then every resident's tags of the
+        # station's tags (no join) kept for the live ones.
+        household_of = dict(_live_residents(station_id, self.community_ids).order_by()
+                            .values_list("id", "household_id"))
+        self.persons: dict[int, int] = defaultdict(int)
+        for household_id in household_of.values():
+            self.persons[household_id] += 1
         # (household, tag) -> residents with it; household -> its tags.
         self.tag_count: dict[tuple[int, int], int] = defaultdict(int)
         self.household_tags: dict[int, set[int]] = defaultdict(set)
-        through = Resident.tags.through.objects.filter(resident__in=residents.values("pk"))
-        for household_id, tag_id in through.order_by().values_list("resident__household_id", "vulnerabilitytag_id"):
-            self.tag_count[household_id, tag_id] += 1
-            self.household_tags[household_id].add(tag_id)
+        for resident_id, tag_id in (Resident.tags.through.objects.filter(vulnerabilitytag_id__in=list(self.tag_rank))
+                                    .order_by().values_list("resident_id", "vulnerabilitytag_id")):
+            household_id = household_of.get(resident_id)
+            if household_id is not None:
+                self.tag_count[household_id, tag_id] += 1
+                self.household_tags[household_id].add(tag_id)
 
         self.sources = list(PlanSource.objects.filter(plan=plan).order_by("id")
                             .values_list("id", "lot_id", "fund_account_id", "quantity", "amount"))
