@@ -152,7 +152,9 @@ class StockMove(models.Model):
         verbose_name = _("stock move")
         verbose_name_plural = _("stock moves")
         ordering = ["moved_on", "id"]
-        indexes = [models.Index(fields=["station", "lot", "id"], name="stockmove_station_lot")]
+        indexes = [models.Index(fields=["station", "lot", "id"], name="stockmove_station_lot"),
+                   # The ledger filtered by a rare kind (transfers, receipts), newest first.
+                   models.Index(fields=["station", "kind", "id"], name="stockmove_station_kind")]
         constraints = [
             models.CheckConstraint(condition=~models.Q(on_hand_delta=0, reserved_delta=0),
                                    name="stockmove_changes_something"),
