@@ -75,7 +75,7 @@ def error_response(status: int, detail: str, errors: dict | None = None, headers
     return response
 
 
-def _django_validation_errors(exc: DjangoValidationError) -> dict[str, list[str]]:
+def django_validation_errors(exc: DjangoValidationError) -> dict[str, list[str]]:
     if hasattr(exc, "error_dict"):
         return {field: [str(m) for m in DjangoValidationError(errors).messages]
                 for field, errors in exc.error_dict.items()}
@@ -106,7 +106,7 @@ def install_error_handlers(api) -> None:
 
     @api.exception_handler(DjangoValidationError)
     def on_validation_error(request, exc):
-        errors = _django_validation_errors(exc)
+        errors = django_validation_errors(exc)
         if list(errors) == [NON_FIELD_ERRORS] and len(errors[NON_FIELD_ERRORS]) == 1:
             detail = errors[NON_FIELD_ERRORS][0]
         else:
@@ -188,7 +188,7 @@ class PageOut(Schema):
     previous: str | None = Field(None, description="URL of the previous page, if any.")
 
 
-def _page_url(request: HttpRequest, page: int) -> str:
+def page_url(request: HttpRequest, page: int) -> str:
     query = request.GET.copy()
     query["page"] = str(page)
     return request.build_absolute_uri(request.path) + "?" + query.urlencode()
@@ -208,8 +208,8 @@ def paginate(request: HttpRequest, queryset: QuerySet, params: PageParams, to_ou
         "count": count,
         "page": params.page,
         "page_size": page_size,
-        "next": _page_url(request, params.page + 1) if offset + page_size < count else None,
-        "previous": _page_url(request, params.page - 1) if params.page > 1 else None,
+        "next": page_url(request, params.page + 1) if offset + page_size < count else None,
+        "previous": page_url(request, params.page - 1) if params.page > 1 else None,
         "results": [to_out(row) for row in rows],
     }
 

@@ -15,7 +15,7 @@ from resourcelink.distribution.services import PlanNotDraft, PlanNotLive
 from resourcelink.fund.services import InsufficientFunds
 from resourcelink.inventory.services import InsufficientStock
 
-from .common import ERROR_RESPONSES, ErrorOut, _django_validation_errors, error_response
+from .common import ERROR_RESPONSES, ErrorOut, django_validation_errors, error_response
 
 CONFLICT_RESPONSES = {**ERROR_RESPONSES, 409: ErrorOut}
 
@@ -27,7 +27,7 @@ def conflict_exceptions() -> tuple[type[Exception], ...]:
 
 def install_conflict_handlers(api) -> None:
     def on_conflict(request, exc):
-        errors = _django_validation_errors(exc)
+        errors = django_validation_errors(exc)
         messages = [m for field in sorted(errors, key=lambda f: f != NON_FIELD_ERRORS) for m in errors[field]]
         return error_response(409, " ".join(messages), errors)
 

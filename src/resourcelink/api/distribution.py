@@ -73,7 +73,7 @@ from .common import (
     PageOut,
     PageParams,
     RefOut,
-    _page_url,
+    page_url,
     paginate,
     ref,
     single_station_id,
@@ -609,8 +609,8 @@ def plan_line_list(request: HttpRequest, plan_id: int, filters: Query[LineFilter
     viewer = is_viewer(roles_for(user), plan.station_id)
     return {
         "count": page.paginator.count, "page": page.number, "page_size": page_size,
-        "next": _page_url(request, page.number + 1) if page.has_next() else None,
-        "previous": _page_url(request, page.number - 1) if page.has_previous() else None,
+        "next": page_url(request, page.number + 1) if page.has_next() else None,
+        "previous": page_url(request, page.number - 1) if page.has_previous() else None,
         "results": [line_out(line, viewer) for line in page.object_list],
     }
 
